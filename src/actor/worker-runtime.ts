@@ -1,0 +1,178 @@
+/**
+ * The worker's side: what a spawned process, thread or inline actor runs.
+ * It builds the app's body, says `ready`, heartbeats with its stats, answers
+ * commands, and on `stop` (or SIGTERM) drains within exit_timeout and exits.
+ * If the arbiter goes away (even by SIGKILL) the channel closes and the
+ * worker exits within two seconds: no orphans.
+ */
+import { isMainThread, parentPort, workerData } from "node:worker_threads";
+import type { AppSettings, GlobalSettings } from "../config/resolve.ts";
+import { type Hooks, runHook } from "../config/hooks.ts";
+import { EXIT, PulsarError } from "../errors.ts";
+import { Mailbox } from "../ipc/mailbox.ts";
+import { Port } from "../ipc/port.ts";
+import { IDENTITY_ENV, type Identity, type Message } from "../ipc/protocol.ts";
+import { setLogLevel } from "../log/logger.ts";
+import { Actor } from "./actor.ts";
+import { getActorKind } from "./actor-kinds.ts";
+import type { Application, WorkerBody } from "./application.ts";
+import { installCommands } from "./commands.ts";
+import { setProcessTitle } from "./proctitle.ts";
+import { setRuntime } from "./runtime.ts";
+
+/** Where the worker runs and how it leaves. */
+export interface WorkerHost {
+  kind: "process" | "thread" | "inline";
+  port: Port;
+  exit(code: number): void;
+}
+
+/** The identity of this process or thread, if it was spawned as a worker. */
+export function readIdentity(): Identity | null {
+  if (!isMainThread) return (workerData as { pulsar?: Identity } | null)?.pulsar ?? null;
+  const raw = process.env[IDENTITY_ENV];
+  return raw ? (JSON.parse(raw) as Identity) : null;
+}
+
+/** The host of a spawned process or thread, wired to its parent. */
+export function hostFromParent(): WorkerHost {
+  if (!isMainThread && parentPort) {
+    const pp = parentPort;
+    const port = new Port((msg) => pp.postMessage(msg));
+    pp.on("message", (msg: Message) => port.receive(msg));
+    pp.on("close", () => port.markClosed());
+    return { kind: "thread", port, exit: (code) => process.exit(code) };
+  }
+  // Never let a tool this worker spawns think it is a worker too (no child storms),
+  // nor inherit our IPC fd (oven-sh/bun#41739).
+  delete process.env[IDENTITY_ENV];
+  delete process.env.NODE_CHANNEL_FD;
+  if (typeof process.send !== "function") {
+    console.error(`pulsar: ${IDENTITY_ENV} is set but there is no IPC channel; refusing to run as a worker`);
+    process.exit(EXIT.BOOT_ERROR);
+  }
+  const port = new Port((msg) => process.send?.(msg));
+  process.on("message", (msg) => port.receive(msg as Message));
+  process.on("disconnect", () => port.markClosed());
+  // Belt and braces: if we are re-parented, the arbiter is gone.
+  const ppid = process.ppid;
+  setInterval(() => process.ppid !== ppid && port.markClosed(), 500).unref();
+  return { kind: "process", port, exit: (code) => process.exit(code) };
+}
+
+/** Run the worker described by `identity`, for `app` (or a spawned actor kind). */
+export async function runWorker(
+  identity: Identity,
+  host: WorkerHost,
+  app: Application | undefined,
+  global: GlobalSettings,
+  hooks: Hooks,
+): Promise<void> {
+  const cfg = identity.cfg as AppSettings;
+  const kind = identity.kind === "actor" ? getActorKind(identity.actor) : undefined;
+  let body: WorkerBody | undefined;
+  let stopping: Promise<void> | null = null;
+  let beat: Timer | undefined;
+
+  const actor: Actor = new Actor(identity.aid, identity.name, cfg, {
+    info: () => ({ ...actor.describe(), ...(info() ?? {}) }),
+    stop: () => stop(),
+    configSet: (name, value) => name === "log_level" && setLogLevel(String(value)),
+  });
+  const info = (): Record<string, unknown> | undefined => (hooks.worker_info ? safeInfo() : undefined);
+  const safeInfo = (): Record<string, unknown> | undefined => {
+    try {
+      return hooks.worker_info?.(actor) as Record<string, unknown> | undefined;
+    } catch (err) {
+      actor.log.error(`hook worker_info failed: ${(err as Error).message}`);
+      return undefined;
+    }
+  };
+  installCommands(actor, kind ? kind.commands : app?.options.commands);
+  const mailbox = new Mailbox(host.port, actor.aid, (msg) => actor.dispatch(msg.cmd, msg.args, msg.from));
+
+  if (host.kind !== "inline") {
+    setRuntime({
+      self: actor.aid,
+      request: (to, cmd, args, timeout) =>
+        to === actor.aid ? Promise.resolve().then(() => actor.dispatch(cmd, args, to)) : mailbox.request(to, cmd, args, timeout),
+      notify: (to, cmd, args) => mailbox.notify(to, cmd, args),
+    });
+    setLogLevel(global.log_level);
+    setProcessTitle(`${global.process_name}: ${identity.name}`, host.kind === "thread");
+  }
+  if (host.kind === "process") {
+    // Ctrl-C reaches the whole process group: the arbiter decides, not us.
+    for (const sig of ["SIGINT", "SIGHUP", "SIGTTIN", "SIGTTOU"] as const) process.on(sig, () => {});
+    process.on("SIGTERM", () => stop());
+    process.on("SIGQUIT", () => stop());
+  }
+
+  const graceMs = Math.max(0, cfg.exit_timeout ?? 5) * 1000;
+  const stop = (limitMs = graceMs): Promise<void> => {
+    stopping ??= (async () => {
+      actor.state = "stopping";
+      clearInterval(beat);
+      await runHook(hooks, "worker_stopping", actor.log, [actor], limitMs);
+      await within(limitMs, Promise.resolve(body?.stop(limitMs)));
+      if (kind?.stop) await within(limitMs, Promise.resolve(kind.stop(actor)));
+      actor.state = "closed";
+      host.exit(EXIT.OK);
+    })();
+    return stopping;
+  };
+  host.port.onClose(() => {
+    if (stopping) return;
+    actor.log.warn("the arbiter is gone; exiting");
+    stop(Math.min(graceMs, 1000));
+  });
+
+  actor.state = "starting";
+  try {
+    if (kind) {
+      await kind.start?.(actor, identity.params);
+      body = { stop() {} };
+    } else {
+      if (!app) throw new PulsarError("E_BOOT", `no app "${identity.app}" in this program`);
+      body = await app.serve(actor, cfg, global);
+    }
+    await runHook(hooks, "worker_start", actor.log, [actor]);
+  } catch (err) {
+    const data = PulsarError.toData(err);
+    const code = data.code === "E_APP_LOAD" ? EXIT.APP_LOAD_ERROR : data.code === "E_CONFIG" ? EXIT.CONFIG : EXIT.BOOT_ERROR;
+    actor.log.error(`${identity.name} failed to boot: ${data.message}`);
+    mailbox.post({ t: "boot_error", error: data });
+    actor.state = "closed";
+    host.exit(code);
+    return;
+  }
+  if (stopping) return;
+
+  actor.state = "running";
+  if (cfg.max_requests > 0) {
+    actor.maxRequests = cfg.max_requests + Math.floor(Math.random() * ((cfg.max_requests_jitter ?? 0) + 1));
+    actor.recycle = () => {
+      actor.log.info(`served ${actor.requests} requests (max_requests); asking for a replacement`);
+      mailbox.notify(identity.app ?? "arbiter", "recycle", [actor.aid]);
+    };
+  }
+  mailbox.post({ t: "ready", aid: actor.aid, pid: process.pid, info: body.ready ?? {} });
+  const every = Math.max(0.3 * (cfg.timeout ?? 30), 1) * 1000;
+  const stats = () => ({
+    pid: process.pid,
+    rss: process.memoryUsage.rss(),
+    uptime: actor.uptime,
+    requests: actor.requests,
+    connections: actor.connections,
+    extra: { ...actor.extra, ...(info() ?? {}) },
+  });
+  beat = setInterval(() => mailbox.post({ t: "beat", stats: stats() }), every);
+  if (host.kind === "inline") beat.unref();
+}
+
+/** Resolve when `p` settles or after `ms`, whichever comes first; never throws. */
+async function within(ms: number, p: Promise<unknown>): Promise<void> {
+  let timer: Timer | undefined;
+  await Promise.race([p.catch(() => {}), new Promise((r) => (timer = setTimeout(r, ms)))]);
+  clearTimeout(timer);
+}

@@ -1,0 +1,12 @@
+/** The apps the binary bundles, by name, for `pulsar run <app>`. Imports are static so `--compile` embeds them. */
+import type { Application } from "../actor/application.ts";
+
+type Factory = () => Promise<Application>;
+
+export const BUILTIN_APPS: Record<string, { help: string; load: Factory }> = {
+  hello: { help: "Hello World! over HTTP", load: async () => (await import("../../apps/hello/index.ts")).hello() },
+  philosophers: {
+    help: "the dining philosophers: forks held by the monitor",
+    load: async () => (await import("../../apps/philosophers/index.ts")).philosophers(),
+  },
+};

@@ -1,0 +1,47 @@
+/** citty argument definitions generated from the settings table (for parsing and for --help). */
+import type { ArgsDef } from "citty";
+import { allSettings, describeAccepted, envOf, flagOf } from "../config/settings.ts";
+import { ConfigError } from "../errors.ts";
+
+/** Every setting as a flag, its help naming the env variable and the default. */
+export function settingArgs(): ArgsDef {
+  const def: ArgsDef = {};
+  for (const s of allSettings()) {
+    const dflt = Array.isArray(s.default) ? s.default.join(",") : String(s.default);
+    def[flagOf(s)] = {
+      type: s.type === "boolean" ? "boolean" : "string",
+      alias: s.short,
+      description: `${s.help} [${describeAccepted(s)}; default ${dflt || '""'}; env ${envOf(s)}]`,
+    } as ArgsDef[string];
+  }
+  return def;
+}
+
+/** The words before the first flag: `pulsar run httpbin proxy --workers 2` → httpbin, proxy. */
+export function leadingWords(rawArgs: string[]): string[] {
+  const words: string[] = [];
+  for (const a of rawArgs) {
+    if (a.startsWith("-")) break;
+    words.push(a);
+  }
+  return words;
+}
+
+/** Options of the commands that talk to a running arbiter. */
+export const controlArgs = {
+  "pid-file": { type: "string", alias: "p", description: "pid file of the arbiter (its control socket is beside it)" },
+  "control-socket": { type: "string", description: "path of the arbiter's control socket" },
+} as const satisfies ArgsDef;
+
+export function controlSettings(args: Record<string, unknown>) {
+  return {
+    pid_file: String(args["pid-file"] ?? process.env.PULSAR_PID_FILE ?? ""),
+    control_socket: String(args["control-socket"] ?? process.env.PULSAR_CONTROL_SOCKET ?? ""),
+  };
+}
+
+export function needInt(value: unknown, what: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new ConfigError(`${what} must be a whole number ≥ 0, not ${JSON.stringify(value)}`);
+  return n;
+}

@@ -1,0 +1,181 @@
+/**
+ * Settings precedence, lowest first:
+ *   defaults < app defaults < code options < config file < env < CLI.
+ * With several apps, an app's own section / prefix wins over the shared one:
+ *   file `workers` < file `httpbin.workers`, PULSAR_WORKERS < PULSAR_HTTPBIN_WORKERS,
+ *   --workers < --httpbin-workers.
+ */
+import { parseArgs } from "citty";
+import { ConfigError } from "../errors.ts";
+import type { ConfigFile } from "./config-file.ts";
+import { type Hooks, isHookName } from "./hooks.ts";
+import { allSettings, envOf, flagOf, getSetting, type Setting } from "./settings.ts";
+import { parseValue } from "./values.ts";
+
+/** The arbiter's settings. */
+export interface GlobalSettings {
+  config: string;
+  log_level: string;
+  pid_file: string;
+  daemon: boolean;
+  reload: boolean;
+  data_store: string;
+  process_name: string;
+  control_socket: string;
+  debug: boolean;
+  [extra: string]: unknown;
+}
+
+/** One app's settings. */
+export interface AppSettings {
+  workers: number;
+  concurrency: "process" | "thread" | "inline";
+  timeout: number;
+  max_requests: number;
+  max_requests_jitter: number;
+  exit_timeout: number;
+  bind: string[];
+  backlog: number;
+  keep_alive: number;
+  stream_buffer: number;
+  cert_file: string;
+  key_file: string;
+  [extra: string]: unknown;
+}
+
+/** The CLI flags, by setting name, and per app (`--httpbin-workers`). */
+export interface CliValues {
+  shared: Record<string, unknown>;
+  perApp: Map<string, Record<string, unknown>>;
+  positionals: string[];
+}
+
+/**
+ * Parse `argv` (flags after the command) against the table, with prefixed
+ * flags for each of `apps`. Values stay raw; unknown flags are a ConfigError.
+ */
+export function parseCli(argv: string[], apps: string[], extraFlags: Record<string, "string" | "boolean"> = {}): CliValues {
+  const def: Record<string, { type: "string" | "boolean"; alias?: string[] }> = {};
+  const owners = new Map<string, { setting: Setting; app?: string }>();
+  for (const s of allSettings()) {
+    const type = s.type === "boolean" ? "boolean" : "string";
+    def[flagOf(s)] = { type, alias: s.short ? [s.short] : undefined };
+    owners.set(flagOf(s), { setting: s });
+    if (s.scope === "app") {
+      for (const app of apps) {
+        def[`${app}-${flagOf(s)}`] = { type };
+        owners.set(`${app}-${flagOf(s)}`, { setting: s, app });
+      }
+    }
+  }
+  for (const [flag, type] of Object.entries(extraFlags)) def[flag] = { type };
+  for (const token of argv) {
+    if (token === "--") break;
+    const m = /^--(?:no-)?([^=]+)/.exec(token);
+    if (m?.[1] && !(m[1] in def) && !["help", "version"].includes(m[1]))
+      throw new ConfigError(`unknown option --${m[1]} (see --help)`);
+  }
+  const parsed = parseArgs(argv, def as never) as Record<string, unknown> & { _: string[] };
+  const cli: CliValues = { shared: {}, perApp: new Map(), positionals: parsed._ };
+  for (const [flag, owner] of owners) {
+    const raw = parsed[flag];
+    if (raw === undefined) continue;
+    const value = parseValue(owner.setting, raw, `--${flag}`);
+    if (owner.app) {
+      const bucket = cli.perApp.get(owner.app) ?? {};
+      bucket[owner.setting.name] = value;
+      cli.perApp.set(owner.app, bucket);
+    } else cli.shared[owner.setting.name] = value;
+  }
+  for (const flag of Object.keys(extraFlags)) if (parsed[flag] !== undefined) cli.shared[flag] = parsed[flag];
+  return cli;
+}
+
+/** Everything needed to resolve one scope's settings. */
+export interface Sources {
+  cli: CliValues;
+  env: Record<string, string | undefined>;
+  file: ConfigFile;
+}
+
+/** The arbiter's settings from code options and the sources. */
+export function resolveGlobal(options: Record<string, unknown>, src: Sources): GlobalSettings {
+  const out: Record<string, unknown> = {};
+  for (const s of allSettings()) {
+    if (s.scope !== "global") continue;
+    out[s.name] = pick(s, [
+      [s.default, ""],
+      [options[s.name], `option ${s.name}`],
+      [src.file[s.name], `config file key "${s.name}"`],
+      [src.env[envOf(s)], envOf(s)],
+    ]);
+    if (src.cli.shared[s.name] !== undefined) out[s.name] = src.cli.shared[s.name];
+  }
+  return out as GlobalSettings;
+}
+
+/** One app's settings: its defaults and code options, then the shared sources, then its own. */
+export function resolveApp(
+  app: string,
+  appDefaults: Record<string, unknown>,
+  options: Record<string, unknown>,
+  src: Sources,
+): AppSettings {
+  const section = (src.file[app] ?? {}) as Record<string, unknown>;
+  const out: Record<string, unknown> = {};
+  for (const s of allSettings()) {
+    if (s.scope !== "app") continue;
+    out[s.name] = pick(s, [
+      [s.default, ""],
+      [appDefaults[s.name], `${app} default ${s.name}`],
+      [options[s.name], `option ${s.name}`],
+      [src.file[s.name], `config file key "${s.name}"`],
+      [section[s.name], `config file key "${app}.${s.name}"`],
+      [src.env[envOf(s)], envOf(s)],
+      [src.env[envOf(s, app)], envOf(s, app)],
+    ]);
+    const cli = src.cli.perApp.get(app)?.[s.name] ?? src.cli.shared[s.name];
+    if (cli !== undefined) out[s.name] = cli;
+  }
+  // inline means "in the arbiter": the two spellings agree.
+  if (out.workers === 0) out.concurrency = "inline";
+  return out as AppSettings;
+}
+
+function pick(s: Setting, layers: [unknown, string][]): unknown {
+  let value: unknown;
+  for (const [raw, source] of layers) {
+    if (raw === undefined || (raw === "" && source.startsWith("PULSAR_"))) continue;
+    value = source === "" ? raw : parseValue(s, raw, source);
+  }
+  return value;
+}
+
+/**
+ * Check a config file's keys: settings, `apps`, hooks, and sections named for
+ * the given apps. Anything else is a typo worth a clear error.
+ */
+export function checkConfigFile(file: ConfigFile, apps: string[]): void {
+  for (const [key, value] of Object.entries(file)) {
+    if (key === "apps" || isHookName(key) || getSetting(key)) continue;
+    if (apps.includes(key) && typeof value === "object") {
+      for (const sub of Object.keys(value as object)) {
+        if (!getSetting(sub) && !isHookName(sub))
+          throw new ConfigError(`unknown setting "${key}.${sub}" in the config file`);
+      }
+      continue;
+    }
+    throw new ConfigError(`unknown setting "${key}" in the config file`);
+  }
+}
+
+/** Hooks from a config file: the top level applies to all, an app section to that app. */
+export function hooksFromFile(file: ConfigFile, app?: string): Hooks {
+  const hooks: Hooks = {};
+  const layer = (obj: Record<string, unknown>) => {
+    for (const [k, v] of Object.entries(obj)) if (isHookName(k) && typeof v === "function") hooks[k] = v as never;
+  };
+  layer(file);
+  if (app && typeof file[app] === "object") layer(file[app] as Record<string, unknown>);
+  return hooks;
+}

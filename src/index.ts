@@ -1,0 +1,25 @@
+/**
+ * pulsar: an arbiter supervises pools of actors that share nothing and talk by
+ * messages, and serves HTTP on top. This is the public façade: re-exports only.
+ */
+
+// Actor layer
+export { Actor, type ActorState, type Command, type CommandContext } from "./actor/actor.ts";
+export { type ActorKind, defineActor } from "./actor/actor-kinds.ts";
+export { Application, type AppOptions, type WorkerBody } from "./actor/application.ts";
+export { Arbiter, type ArbiterOptions, arbiter, type StartOptions } from "./actor/arbiter.ts";
+export { defineCommand, defineFunction } from "./actor/commands.ts";
+export { Monitor } from "./actor/monitor.ts";
+export { ActorProxy, currentAid, notify, request, type SpawnOptions, send, spawn, type Target } from "./actor/runtime.ts";
+// Configuration
+export type { Hook, HookName, Hooks } from "./config/hooks.ts";
+export type { AppSettings, GlobalSettings } from "./config/resolve.ts";
+export { allSettings, defineSetting, type Setting } from "./config/settings.ts";
+// Errors
+export * from "./errors.ts";
+// Logging
+export { createLogger, type Logger, setLogLevel } from "./log/logger.ts";
+// HTTP serving
+export type { Handler } from "./server/handler.ts";
+export { HttpServer, type HttpServerOptions } from "./server/http-server.ts";
+export { VERSION } from "./version.ts";

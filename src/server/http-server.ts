@@ -1,0 +1,148 @@
+/**
+ * HttpServer: an application whose workers each run `Bun.serve` with
+ * `reusePort` on the shared address. It takes a fetch function, a Hono app or
+ * `{ fetch, websocket }`, counts requests (max_requests, info), and stops
+ * gracefully: while draining every response says `Connection: close`, so
+ * keep-alive clients move to the other workers without a failed request.
+ */
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import type { Server } from "bun";
+import type { Actor } from "../actor/actor.ts";
+import { Application, type AppOptions, type MonitorView, type WorkerBody } from "../actor/application.ts";
+import type { AppSettings } from "../config/resolve.ts";
+import { ConfigError } from "../errors.ts";
+import { type Address, parseBind, urlOf } from "./bind.ts";
+import { type Handler, type Servable, toServable } from "./handler.ts";
+
+export interface HttpServerOptions extends AppOptions {}
+
+const MIGRATE = "/proc/sys/net/ipv4/tcp_migrate_req";
+
+/**
+ * Serve `handler` under the arbiter, with every setting (bind, workers, TLS…).
+ * @example
+ * new HttpServer(() => new Response("Hello World!\n"), { name: "hello" }).start();
+ */
+export class HttpServer extends Application {
+  readonly #handler: Handler | (() => Handler | Promise<Handler>);
+
+  /** `handler` may be a function returning the handler, to build it once per worker. */
+  constructor(handler: Handler | (() => Handler | Promise<Handler>), options: HttpServerOptions = {}) {
+    super({ name: "http", ...options });
+    this.#handler = handler;
+  }
+
+  override startsOneFirst(cfg: AppSettings): boolean {
+    return cfg.bind.some((b) => parseBind(b).port === 0);
+  }
+
+  override configure(cfg: AppSettings, log: { info(m: string): void; warn(m: string): void }): void {
+    for (const key of ["cert_file", "key_file"] as const) {
+      if (cfg[key] && !existsSync(cfg[key])) throw new ConfigError(`${key} ${cfg[key]} does not exist`);
+    }
+    if (Boolean(cfg.cert_file) !== Boolean(cfg.key_file)) throw new ConfigError("TLS needs both cert_file and key_file");
+    if (process.platform !== "linux") {
+      if (cfg.workers > 1 && cfg.concurrency === "process") {
+        log.warn(`reusePort balances only on Linux; running 1 worker instead of ${cfg.workers}`);
+        cfg.workers = 1;
+      }
+      return;
+    }
+    enableMigrate(log);
+  }
+
+  override workerReady(monitor: MonitorView, info: Record<string, unknown>, first: boolean): void {
+    if (!first) return;
+    const ports = (info.ports as number[] | undefined) ?? [];
+    monitor.cfg.bind = monitor.cfg.bind.map((entry, i) => {
+      const addr = parseBind(entry);
+      return addr.port === 0 && ports[i] ? `${entry.replace(/:0$/, "")}:${ports[i]}` : entry;
+    });
+    const tls = Boolean(monitor.cfg.cert_file);
+    for (const entry of monitor.cfg.bind) monitor.log.info(`${monitor.name} listening on ${urlOf(parseBind(entry), tls)}`);
+  }
+
+  override async serve(actor: Actor, cfg: AppSettings): Promise<WorkerBody> {
+    const raw = this.#handler;
+    const app: Servable = toServable(
+      typeof raw === "function" && raw.length === 0 && !("fetch" in raw) ? await (raw as () => Handler)() : raw,
+    );
+    let draining = false;
+    const fetch = (req: Request, server: Server<unknown>) => {
+      actor.countRequest();
+      if (!draining) return app.fetch(req, server);
+      const res = app.fetch(req, server);
+      return res instanceof Promise ? res.then(closing) : closing(res);
+    };
+    const tls = cfg.cert_file ? { cert: readFileSync(cfg.cert_file, "utf8"), key: readFileSync(cfg.key_file, "utf8") } : undefined;
+    const addresses = cfg.bind.map(parseBind);
+    const servers = addresses.map((addr: Address) =>
+      Bun.serve({
+        hostname: addr.hostname,
+        port: addr.port,
+        reusePort: true,
+        fetch,
+        ...(app.websocket ? { websocket: app.websocket } : {}),
+        idleTimeout: cfg.keep_alive,
+        maxRequestBodySize: cfg.stream_buffer,
+        development: false,
+        tls,
+        error(err) {
+          actor.log.error(`unhandled error: ${err.stack ?? err.message}`);
+          return new Response("Internal Server Error\n", { status: 500, headers: { "content-type": "text/plain" } });
+        },
+      } as Bun.Serve.Options<unknown>),
+    );
+    const gauge = setInterval(() => {
+      actor.connections = servers.reduce((n, s) => n + s.pendingRequests + s.pendingWebSockets, 0);
+    }, 1000);
+    gauge.unref();
+    return {
+      ready: { ports: servers.map((s) => s.port), urls: servers.map((s) => s.url.href) },
+      async stop(graceMs: number) {
+        clearInterval(gauge);
+        // From now on every response closes its connection: clients reconnect to a sibling.
+        draining = true;
+        const all = Promise.all(servers.map((s) => s.stop(false)));
+        const timer = new Promise((r) => setTimeout(r, graceMs));
+        await Promise.race([all, timer]);
+        await Promise.all(servers.map((s) => s.stop(true)));
+      },
+    };
+  }
+}
+
+function closing(res: Response | undefined): Response | undefined {
+  if (!res) return res;
+  try {
+    res.headers.set("Connection", "close");
+    return res;
+  } catch {
+    const copy = new Response(res.body, res);
+    copy.headers.set("Connection", "close");
+    return copy;
+  }
+}
+
+let migrateChecked = false;
+/**
+ * With SO_REUSEPORT each listener has its own accept queue, and closing one
+ * drops what is queued on it. Linux ≥ 5.14 can migrate those connections to a
+ * sibling listener (net.ipv4.tcp_migrate_req); turn it on when allowed.
+ */
+function enableMigrate(log: { info(m: string): void; warn(m: string): void }): void {
+  if (migrateChecked) return;
+  migrateChecked = true;
+  try {
+    if (readFileSync(MIGRATE, "utf8").trim() === "1") return;
+  } catch {
+    log.warn("this kernel has no net.ipv4.tcp_migrate_req: a reload may reset connections queued on a closing listener");
+    return;
+  }
+  try {
+    writeFileSync(MIGRATE, "1");
+    log.info("enabled net.ipv4.tcp_migrate_req so that reloads hand queued connections to a sibling worker");
+  } catch {
+    log.warn("net.ipv4.tcp_migrate_req is off (set it to 1 as root): a reload may reset connections queued on a closing listener");
+  }
+}
