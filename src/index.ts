@@ -10,7 +10,16 @@ export { Application, type AppOptions, type WorkerBody } from "./actor/applicati
 export { Arbiter, type ArbiterOptions, arbiter, type StartOptions } from "./actor/arbiter.ts";
 export { defineCommand, defineFunction } from "./actor/commands.ts";
 export { Monitor } from "./actor/monitor.ts";
-export { ActorProxy, currentAid, notify, request, type SpawnOptions, send, spawn, type Target } from "./actor/runtime.ts";
+export {
+  ActorProxy,
+  currentAid,
+  notify,
+  request,
+  type SpawnOptions,
+  send,
+  spawn,
+  type Target,
+} from "./actor/runtime.ts";
 // Configuration
 export type { Hook, HookName, Hooks } from "./config/hooks.ts";
 export type { AppSettings, GlobalSettings } from "./config/resolve.ts";

@@ -8,11 +8,29 @@
  * holding a fork loses it after LEASE_MS, so the table never deadlocks.
  */
 import { Application, type AppOptions } from "../../src/actor/application.ts";
-import { send, notify } from "../../src/actor/runtime.ts";
+import { notify, send } from "../../src/actor/runtime.ts";
 import { defineSetting } from "../../src/config/settings.ts";
 
-defineSetting({ name: "eating_period", type: "number", min: 0, default: 2, scope: "app", section: "philosophers", app: "philosophers", help: "Mean seconds a philosopher eats." });
-defineSetting({ name: "waiting_period", type: "number", min: 0, default: 2, scope: "app", section: "philosophers", app: "philosophers", help: "Mean seconds a philosopher waits for a second fork." });
+defineSetting({
+  name: "eating_period",
+  type: "number",
+  min: 0,
+  default: 2,
+  scope: "app",
+  section: "philosophers",
+  app: "philosophers",
+  help: "Mean seconds a philosopher eats.",
+});
+defineSetting({
+  name: "waiting_period",
+  type: "number",
+  min: 0,
+  default: 2,
+  scope: "app",
+  section: "philosophers",
+  app: "philosophers",
+  help: "Mean seconds a philosopher waits for a second fork.",
+});
 
 const LEASE_MS = 15_000;
 
@@ -79,7 +97,9 @@ export function philosophers(options: AppOptions = {}): Application {
           await nap(wait);
         }
       };
-      const dining = seat ? dine().catch((err) => running && actor.log.error(`philosopher ${seat}: ${err.message}`)) : null;
+      const dining = seat
+        ? dine().catch((err) => running && actor.log.error(`philosopher ${seat}: ${err.message}`))
+        : null;
       return {
         ready: { seat },
         async stop() {

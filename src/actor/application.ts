@@ -3,8 +3,9 @@
  * builds the worker's body (a server, a loop) and returns how to stop it.
  * HttpServer is one; `new Application({ name, serve })` makes others.
  */
-import type { AppSettings, GlobalSettings } from "../config/resolve.ts";
+
 import type { Hooks } from "../config/hooks.ts";
+import type { AppSettings, GlobalSettings } from "../config/resolve.ts";
 import type { Actor, Command } from "./actor.ts";
 
 /** What a worker runs; `serve` returns it once the worker is ready to work. */
@@ -46,9 +47,26 @@ export class Application {
 
   /** The hooks set in code. */
   get hooks(): Hooks {
-    const { on_config, monitor_start, monitor_stopping, worker_start, worker_stopping, worker_info, when_ready, when_exit } =
-      this.options;
-    return { on_config, monitor_start, monitor_stopping, worker_start, worker_stopping, worker_info, when_ready, when_exit };
+    const {
+      on_config,
+      monitor_start,
+      monitor_stopping,
+      worker_start,
+      worker_stopping,
+      worker_info,
+      when_ready,
+      when_exit,
+    } = this.options;
+    return {
+      on_config,
+      monitor_start,
+      monitor_stopping,
+      worker_start,
+      worker_stopping,
+      worker_info,
+      when_ready,
+      when_exit,
+    };
   }
 
   /** The settings given in code, without hooks and callbacks. */

@@ -19,7 +19,7 @@ import {
   resolveGlobal,
   type Sources,
 } from "../config/resolve.ts";
-import { ActorNotFoundError, BootError, EXIT, exitCodeOf, PulsarError } from "../errors.ts";
+import { ActorNotFoundError, type BootError, EXIT, exitCodeOf, PulsarError } from "../errors.ts";
 import type { NotifyMessage, RequestMessage } from "../ipc/protocol.ts";
 import { setLogLevel } from "../log/logger.ts";
 import { Actor, type Command } from "./actor.ts";
@@ -141,7 +141,8 @@ export class Arbiter {
     setProcessTitle(`${this.cfg.process_name}: arbiter`);
     setRuntime({
       self: "arbiter",
-      request: async (to, cmd, args, timeout) => this.route({ t: "req", id: 0, from: "arbiter", to, cmd, args, timeout }),
+      request: async (to, cmd, args, timeout) =>
+        this.route({ t: "req", id: 0, from: "arbiter", to, cmd, args, timeout }),
       notify: (to, cmd, args) => {
         Promise.resolve()
           .then(() => this.route({ t: "note", from: "arbiter", to, cmd, args }))
@@ -152,10 +153,15 @@ export class Arbiter {
     this.#control = await listenControl(controlPath(this.cfg), (cmd, args) =>
       Promise.resolve().then(() => this.actor.dispatch(cmd, args, "control")),
     );
-    if (!this.#control) this.log.warn(`${controlPath(this.cfg)} belongs to another running arbiter; use --pid-file to reach this one`);
+    if (!this.#control)
+      this.log.warn(`${controlPath(this.cfg)} belongs to another running arbiter; use --pid-file to reach this one`);
     this.#installSignals();
 
-    const host = { global: this.cfg, route: (msg: RequestMessage | NotifyMessage) => this.route(msg), fail: (code: number, why: string) => this.fail(code, why) };
+    const host = {
+      global: this.cfg,
+      route: (msg: RequestMessage | NotifyMessage) => this.route(msg),
+      fail: (code: number, why: string) => this.fail(code, why),
+    };
     for (const [app, cfg, hooks] of planned) this.monitors.set(app.name, new Monitor(app, cfg, hooks, host));
     try {
       await Promise.all([...this.monitors.values()].map((m) => m.start()));
@@ -401,4 +407,3 @@ export function arbiter(options?: ArbiterOptions): Arbiter {
   else if (options) Object.assign(singleton.options, options);
   return singleton;
 }
-

@@ -4,9 +4,10 @@
  * `defineCommand`. Since a worker re-runs its entry point, a command defined
  * at module level exists in every process.
  */
-import { ConfigError, FunctionNotFoundError } from "../errors.ts";
+
 import { getSetting } from "../config/settings.ts";
 import { parseValue } from "../config/values.ts";
+import { ConfigError, FunctionNotFoundError } from "../errors.ts";
 import type { Actor, Command } from "./actor.ts";
 
 const userCommands = new Map<string, Command>();

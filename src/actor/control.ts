@@ -69,11 +69,19 @@ export async function listenControl(path: string, handler: Handler): Promise<{ c
 }
 
 /** Ask the arbiter behind `path` to run `cmd`; rejects with ControlError when nobody answers. */
-export async function controlRequest(path: string, cmd: string, args: unknown[] = [], timeout = 5000): Promise<unknown> {
+export async function controlRequest(
+  path: string,
+  cmd: string,
+  args: unknown[] = [],
+  timeout = 5000,
+): Promise<unknown> {
   if (!existsSync(path)) throw new ControlError(`no running arbiter: ${path} does not exist`);
   const { promise, resolve: done, reject } = Promise.withResolvers<unknown>();
   let buf = "";
-  const timer = setTimeout(() => reject(new ControlError(`the arbiter at ${path} did not answer within ${timeout} ms`)), timeout);
+  const timer = setTimeout(
+    () => reject(new ControlError(`the arbiter at ${path} did not answer within ${timeout} ms`)),
+    timeout,
+  );
   const socket = await Bun.connect({
     unix: path,
     socket: {

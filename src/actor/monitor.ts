@@ -4,8 +4,9 @@
  * (at once, then with backoff when they keep crashing), recycles, scales and
  * rolls. The shape is gunicorn's arbiter: short verb methods.
  */
-import type { AppSettings, GlobalSettings } from "../config/resolve.ts";
+
 import { type Hooks, runHook } from "../config/hooks.ts";
+import type { AppSettings, GlobalSettings } from "../config/resolve.ts";
 import { EXIT } from "../errors.ts";
 import type { Dispatcher } from "../ipc/mailbox.ts";
 import { Actor, newAid } from "./actor.ts";
@@ -127,7 +128,9 @@ export class Monitor {
       const ranFor = Date.now() - w.startedAt;
       this.#crashes = ranFor > 30_000 ? 1 : this.#crashes + 1;
       const delay = this.#crashes <= 1 ? 0 : Math.min(100 * 2 ** (this.#crashes - 1), 30_000);
-      this.log.warn(`${w.name} (pid ${w.pid}) died (${describeExit(exit)}); replacing it${delay ? ` in ${delay} ms` : ""}`);
+      this.log.warn(
+        `${w.name} (pid ${w.pid}) died (${describeExit(exit)}); replacing it${delay ? ` in ${delay} ms` : ""}`,
+      );
       clearTimeout(this.#respawn);
       this.#respawn = setTimeout(() => this.manageWorkers(), delay);
       return;
@@ -143,7 +146,8 @@ export class Monitor {
       const silent =
         (w.state === "running" && now - w.lastBeat > timeout) ||
         (w.state === "starting" && now - w.startedAt > Math.max(timeout, 30_000));
-      const overstays = w.state === "stopping" && w.stopAt && now - w.stopAt > this.cfg.exit_timeout * 1000 + KILL_GRACE_MS;
+      const overstays =
+        w.state === "stopping" && w.stopAt && now - w.stopAt > this.cfg.exit_timeout * 1000 + KILL_GRACE_MS;
       if (silent) {
         this.log.warn(`${w.name} (pid ${w.pid}) silent for ${Math.round((now - w.lastBeat) / 1000)} s; killing it`);
         this.killWorker(w);
@@ -292,4 +296,3 @@ export class Monitor {
 function describeExit(exit: ExitInfo): string {
   return exit.signal ? `signal ${exit.signal}` : `exit code ${exit.code}`;
 }
-

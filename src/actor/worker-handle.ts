@@ -4,8 +4,9 @@
  * It learns of a death from the exit event, never from a last message
  * (oven-sh/bun#37849).
  */
-import type { GlobalSettings } from "../config/resolve.ts";
+
 import type { Hooks } from "../config/hooks.ts";
+import type { GlobalSettings } from "../config/resolve.ts";
 import { BootError, type ErrorData } from "../errors.ts";
 import { type Dispatcher, Mailbox } from "../ipc/mailbox.ts";
 import { Port, portPair } from "../ipc/port.ts";
@@ -147,7 +148,10 @@ function launchProcess(spec: SpawnSpec): Launched {
     serialization: "json",
     ipc: (msg) => port.receive(msg as Message),
   });
-  const exited = proc.exited.then(() => ({ code: proc.exitCode, signal: proc.signalCode === null ? null : String(proc.signalCode) }));
+  const exited = proc.exited.then(() => ({
+    code: proc.exitCode,
+    signal: proc.signalCode === null ? null : String(proc.signalCode),
+  }));
   return { port, exited, kill: (signal) => proc.kill(signal), pid: proc.pid };
 }
 

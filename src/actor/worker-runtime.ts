@@ -6,8 +6,8 @@
  * worker exits within two seconds: no orphans.
  */
 import { isMainThread, parentPort, workerData } from "node:worker_threads";
-import type { AppSettings, GlobalSettings } from "../config/resolve.ts";
 import { type Hooks, runHook } from "../config/hooks.ts";
+import type { AppSettings, GlobalSettings } from "../config/resolve.ts";
 import { EXIT, PulsarError } from "../errors.ts";
 import { Mailbox } from "../ipc/mailbox.ts";
 import { Port } from "../ipc/port.ts";
@@ -95,7 +95,9 @@ export async function runWorker(
     setRuntime({
       self: actor.aid,
       request: (to, cmd, args, timeout) =>
-        to === actor.aid ? Promise.resolve().then(() => actor.dispatch(cmd, args, to)) : mailbox.request(to, cmd, args, timeout),
+        to === actor.aid
+          ? Promise.resolve().then(() => actor.dispatch(cmd, args, to))
+          : mailbox.request(to, cmd, args, timeout),
       notify: (to, cmd, args) => mailbox.notify(to, cmd, args),
     });
     setLogLevel(global.log_level);
@@ -139,7 +141,8 @@ export async function runWorker(
     await runHook(hooks, "worker_start", actor.log, [actor]);
   } catch (err) {
     const data = PulsarError.toData(err);
-    const code = data.code === "E_APP_LOAD" ? EXIT.APP_LOAD_ERROR : data.code === "E_CONFIG" ? EXIT.CONFIG : EXIT.BOOT_ERROR;
+    const code =
+      data.code === "E_APP_LOAD" ? EXIT.APP_LOAD_ERROR : data.code === "E_CONFIG" ? EXIT.CONFIG : EXIT.BOOT_ERROR;
     actor.log.error(`${identity.name} failed to boot: ${data.message}`);
     mailbox.post({ t: "boot_error", error: data });
     actor.state = "closed";

@@ -42,6 +42,7 @@ export function controlSettings(args: Record<string, unknown>) {
 
 export function needInt(value: unknown, what: string): number {
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 0) throw new ConfigError(`${what} must be a whole number ≥ 0, not ${JSON.stringify(value)}`);
+  if (!Number.isInteger(n) || n < 0)
+    throw new ConfigError(`${what} must be a whole number ≥ 0, not ${JSON.stringify(value)}`);
   return n;
 }

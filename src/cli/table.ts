@@ -24,6 +24,10 @@ export function formatInfo(tree: Node): string {
   }
   for (const a of (tree.actors as Node[] | undefined) ?? []) row("  ", a);
   const widths = COLUMNS.map((c, i) => Math.max(c.length, ...rows.map((r) => (r[i] ?? "").length)));
-  const line = (cells: readonly string[]) => cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join("  ").trimEnd();
+  const line = (cells: readonly string[]) =>
+    cells
+      .map((c, i) => c.padEnd(widths[i] ?? 0))
+      .join("  ")
+      .trimEnd();
   return [line(COLUMNS), ...rows.map(line)].join("\n");
 }

@@ -54,7 +54,11 @@ export interface CliValues {
  * Parse `argv` (flags after the command) against the table, with prefixed
  * flags for each of `apps`. Values stay raw; unknown flags are a ConfigError.
  */
-export function parseCli(argv: string[], apps: string[], extraFlags: Record<string, "string" | "boolean"> = {}): CliValues {
+export function parseCli(
+  argv: string[],
+  apps: string[],
+  extraFlags: Record<string, "string" | "boolean"> = {},
+): CliValues {
   const def: Record<string, { type: "string" | "boolean"; alias?: string[] }> = {};
   const owners = new Map<string, { setting: Setting; app?: string }>();
   for (const s of allSettings()) {

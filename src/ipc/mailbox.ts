@@ -42,7 +42,8 @@ export class Mailbox {
 
   /** Call `cmd` on `to` and resolve to its result, or reject with the rebuilt error. */
   request(to: string, cmd: string, args: unknown[], timeout = DEFAULT_TIMEOUT): Promise<unknown> {
-    if (this.port.closed) return Promise.reject(new IpcClosedError(`cannot send "${cmd}" to ${to}: the channel is closed`));
+    if (this.port.closed)
+      return Promise.reject(new IpcClosedError(`cannot send "${cmd}" to ${to}: the channel is closed`));
     const id = this.#nextId++;
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {

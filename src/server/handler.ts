@@ -24,5 +24,7 @@ export function toServable(handler: unknown, what = "the handler"): Servable {
     const obj = handler as Servable;
     return { fetch: (req, server) => obj.fetch(req, server), websocket: obj.websocket };
   }
-  throw new AppLoadError(`${what} is not servable: expected a Hono app, a fetch(request) function or { fetch, websocket }`);
+  throw new AppLoadError(
+    `${what} is not servable: expected a Hono app, a fetch(request) function or { fetch, websocket }`,
+  );
 }

@@ -16,6 +16,9 @@ import { type Handler, type Servable, toServable } from "./handler.ts";
 
 export interface HttpServerOptions extends AppOptions {}
 
+/** How long a draining worker keeps accepting while its clients learn `Connection: close`. */
+const DRAIN_WINDOW_MS = 500;
+
 const MIGRATE = "/proc/sys/net/ipv4/tcp_migrate_req";
 
 /**
@@ -40,7 +43,8 @@ export class HttpServer extends Application {
     for (const key of ["cert_file", "key_file"] as const) {
       if (cfg[key] && !existsSync(cfg[key])) throw new ConfigError(`${key} ${cfg[key]} does not exist`);
     }
-    if (Boolean(cfg.cert_file) !== Boolean(cfg.key_file)) throw new ConfigError("TLS needs both cert_file and key_file");
+    if (Boolean(cfg.cert_file) !== Boolean(cfg.key_file))
+      throw new ConfigError("TLS needs both cert_file and key_file");
     if (process.platform !== "linux") {
       if (cfg.workers > 1 && cfg.concurrency === "process") {
         log.warn(`reusePort balances only on Linux; running 1 worker instead of ${cfg.workers}`);
@@ -59,7 +63,8 @@ export class HttpServer extends Application {
       return addr.port === 0 && ports[i] ? `${entry.replace(/:0$/, "")}:${ports[i]}` : entry;
     });
     const tls = Boolean(monitor.cfg.cert_file);
-    for (const entry of monitor.cfg.bind) monitor.log.info(`${monitor.name} listening on ${urlOf(parseBind(entry), tls)}`);
+    for (const entry of monitor.cfg.bind)
+      monitor.log.info(`${monitor.name} listening on ${urlOf(parseBind(entry), tls)}`);
   }
 
   override async serve(actor: Actor, cfg: AppSettings): Promise<WorkerBody> {
@@ -74,7 +79,9 @@ export class HttpServer extends Application {
       const res = app.fetch(req, server);
       return res instanceof Promise ? res.then(closing) : closing(res);
     };
-    const tls = cfg.cert_file ? { cert: readFileSync(cfg.cert_file, "utf8"), key: readFileSync(cfg.key_file, "utf8") } : undefined;
+    const tls = cfg.cert_file
+      ? { cert: readFileSync(cfg.cert_file, "utf8"), key: readFileSync(cfg.key_file, "utf8") }
+      : undefined;
     const addresses = cfg.bind.map(parseBind);
     const servers = addresses.map((addr: Address) =>
       Bun.serve({
@@ -101,11 +108,16 @@ export class HttpServer extends Application {
       ready: { ports: servers.map((s) => s.port), urls: servers.map((s) => s.url.href) },
       async stop(graceMs: number) {
         clearInterval(gauge);
-        // From now on every response closes its connection: clients reconnect to a sibling.
+        // From now on every response closes its connection, so keep-alive clients
+        // move to a sibling by themselves. Closing a kept-alive connection under a
+        // client would race with its next request, so the listeners stay open for a
+        // short window first; then stop() closes them (tcp_migrate_req hands what
+        // is queued to a sibling) and the connections that remain idle.
         draining = true;
+        const deadline = Date.now() + graceMs;
+        await Bun.sleep(Math.min(DRAIN_WINDOW_MS, graceMs / 2));
         const all = Promise.all(servers.map((s) => s.stop(false)));
-        const timer = new Promise((r) => setTimeout(r, graceMs));
-        await Promise.race([all, timer]);
+        await Promise.race([all, Bun.sleep(Math.max(0, deadline - Date.now()))]);
         await Promise.all(servers.map((s) => s.stop(true)));
       },
     };
@@ -136,13 +148,17 @@ function enableMigrate(log: { info(m: string): void; warn(m: string): void }): v
   try {
     if (readFileSync(MIGRATE, "utf8").trim() === "1") return;
   } catch {
-    log.warn("this kernel has no net.ipv4.tcp_migrate_req: a reload may reset connections queued on a closing listener");
+    log.warn(
+      "this kernel has no net.ipv4.tcp_migrate_req: a reload may reset connections queued on a closing listener",
+    );
     return;
   }
   try {
     writeFileSync(MIGRATE, "1");
     log.info("enabled net.ipv4.tcp_migrate_req so that reloads hand queued connections to a sibling worker");
   } catch {
-    log.warn("net.ipv4.tcp_migrate_req is off (set it to 1 as root): a reload may reset connections queued on a closing listener");
+    log.warn(
+      "net.ipv4.tcp_migrate_req is off (set it to 1 as root): a reload may reset connections queued on a closing listener",
+    );
   }
 }

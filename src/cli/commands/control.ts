@@ -46,6 +46,7 @@ export const scale = defineCommand({
   async run({ args }) {
     const n = needInt(args.workers, "the number of workers");
     const result = await controlRequest(controlPath(controlSettings(args)), "scale", [n, args.app || undefined]);
-    for (const [app, count] of Object.entries(result as Record<string, number>)) console.log(`${app}: ${count} workers`);
+    for (const [app, count] of Object.entries(result as Record<string, number>))
+      console.log(`${app}: ${count} workers`);
   },
 });

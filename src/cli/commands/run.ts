@@ -7,7 +7,10 @@ import { leadingWords, settingArgs } from "../args.ts";
 
 export default defineCommand({
   meta: { name: "run", description: `Run bundled apps under one arbiter: ${Object.keys(BUILTIN_APPS).join(", ")}` },
-  args: { app: { type: "positional", required: false, description: "app names (or `apps` in the config file)" }, ...settingArgs() },
+  args: {
+    app: { type: "positional", required: false, description: "app names (or `apps` in the config file)" },
+    ...settingArgs(),
+  },
   async run({ rawArgs }) {
     let names = leadingWords(rawArgs);
     const flags = rawArgs.slice(names.length);

@@ -9,7 +9,10 @@ import { settingArgs } from "../args.ts";
 import { installEmbeddedModules } from "../embedded.ts";
 
 export default defineCommand({
-  meta: { name: "serve", description: "Serve a script whose default export is a Hono app, a fetch function or { fetch, websocket }" },
+  meta: {
+    name: "serve",
+    description: "Serve a script whose default export is a Hono app, a fetch function or { fetch, websocket }",
+  },
   args: { file: { type: "positional", required: true, description: "the script (.ts or .js)" }, ...settingArgs() },
   async run({ rawArgs }) {
     const file = rawArgs[0];
@@ -24,7 +27,11 @@ export default defineCommand({
       throw new AppLoadError(`cannot load ${file}: ${(err as Error).message.split("\n")[0]}`);
     }
     toServable(mod.default, `the default export of ${file}`);
-    const name = basename(path).replace(/\.[^.]+$/, "").toLowerCase().replace(/[^a-z0-9]+/g, "-") || "app";
+    const name =
+      basename(path)
+        .replace(/\.[^.]+$/, "")
+        .toLowerCase()
+        .replace(/[^a-z0-9]+/g, "-") || "app";
     process.env.PULSAR_WATCH_DIR ??= dirname(path);
     await arbiter()
       .add(new HttpServer(mod.default as never, { name }))
