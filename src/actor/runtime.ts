@@ -4,6 +4,7 @@
  * call works from any actor: a worker's calls go to the arbiter, which routes
  * them; the arbiter's are routed locally.
  */
+import { AsyncLocalStorage } from "node:async_hooks";
 import { NotRunningError } from "../errors.ts";
 import { DEFAULT_TIMEOUT } from "../ipc/mailbox.ts";
 
@@ -15,14 +16,23 @@ export interface Runtime {
 }
 
 let current: Runtime | null = null;
+// Inline actors share the arbiter's process: their code runs inside their own
+// runtime context, so that their messages leave with their own aid.
+const scoped = new AsyncLocalStorage<Runtime>();
 
 export function setRuntime(runtime: Runtime | null): void {
   current = runtime;
 }
 
+/** Run `fn` (and what it schedules) as the actor of `runtime`. */
+export function withRuntime<T>(runtime: Runtime, fn: () => T): T {
+  return scoped.run(runtime, fn);
+}
+
 function runtime(): Runtime {
-  if (!current) throw new NotRunningError("no actor runs here: start an arbiter or an app first");
-  return current;
+  const r = scoped.getStore() ?? current;
+  if (!r) throw new NotRunningError("no actor runs here: start an arbiter or an app first");
+  return r;
 }
 
 /** Where a message goes: "arbiter", an app name (its monitor), an aid, or a proxy. */
@@ -56,7 +66,7 @@ export function notify(target: Target, cmd: string, ...args: unknown[]): void {
 
 /** The aid of the actor running this code, or null outside the runtime. */
 export function currentAid(): string | null {
-  return current?.self ?? null;
+  return (scoped.getStore() ?? current)?.self ?? null;
 }
 
 /** A handle on a running actor. */

@@ -18,7 +18,7 @@ import { getActorKind } from "./actor-kinds.ts";
 import type { Application, WorkerBody } from "./application.ts";
 import { installCommands } from "./commands.ts";
 import { setProcessTitle } from "./proctitle.ts";
-import { setRuntime } from "./runtime.ts";
+import { type Runtime, setRuntime, withRuntime } from "./runtime.ts";
 
 /** Where the worker runs and how it leaves. */
 export interface WorkerHost {
@@ -89,17 +89,20 @@ export async function runWorker(
     }
   };
   installCommands(actor, kind ? kind.commands : app?.options.commands);
-  const mailbox = new Mailbox(host.port, actor.aid, (msg) => actor.dispatch(msg.cmd, msg.args, msg.from));
+  const mailbox = new Mailbox(host.port, actor.aid, (msg) =>
+    withRuntime(runtime, () => actor.dispatch(msg.cmd, msg.args, msg.from)),
+  );
+  const runtime: Runtime = {
+    self: actor.aid,
+    request: (to, cmd, args, timeout) =>
+      to === actor.aid
+        ? Promise.resolve().then(() => actor.dispatch(cmd, args, to))
+        : mailbox.request(to, cmd, args, timeout),
+    notify: (to, cmd, args) => mailbox.notify(to, cmd, args),
+  };
 
   if (host.kind !== "inline") {
-    setRuntime({
-      self: actor.aid,
-      request: (to, cmd, args, timeout) =>
-        to === actor.aid
-          ? Promise.resolve().then(() => actor.dispatch(cmd, args, to))
-          : mailbox.request(to, cmd, args, timeout),
-      notify: (to, cmd, args) => mailbox.notify(to, cmd, args),
-    });
+    setRuntime(runtime);
     setLogLevel(global.log_level);
     setProcessTitle(`${global.process_name}: ${identity.name}`, host.kind === "thread");
   }
@@ -132,11 +135,11 @@ export async function runWorker(
   actor.state = "starting";
   try {
     if (kind) {
-      await kind.start?.(actor, identity.params);
+      await withRuntime(runtime, () => kind.start?.(actor, identity.params));
       body = { stop() {} };
     } else {
       if (!app) throw new PulsarError("E_BOOT", `no app "${identity.app}" in this program`);
-      body = await app.serve(actor, cfg, global);
+      body = await withRuntime(runtime, () => app.serve(actor, cfg, global));
     }
     await runHook(hooks, "worker_start", actor.log, [actor]);
   } catch (err) {

@@ -1,0 +1,3 @@
+import { runActorSuite } from "./suite.ts";
+
+runActorSuite("thread");
