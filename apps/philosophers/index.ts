@@ -82,7 +82,17 @@ export function philosophers(options: AppOptions = {}): Application {
       const wait = Number(cfg.waiting_period) * 1000;
       actor.extra = { number: seat, eaten: 0 };
       let running = true;
-      const nap = (ms: number) => Bun.sleep(Math.max(10, 2 * ms * Math.random()));
+      let wake = () => {};
+      // A nap that stop() cuts short, so a stopping philosopher leaves at once.
+      const nap = (ms: number) =>
+        new Promise<void>((resolve) => {
+          if (!running) return resolve();
+          const timer = setTimeout(resolve, Math.max(10, 2 * ms * Math.random()));
+          wake = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+        });
       const dine = async () => {
         while (running) {
           if (await send("philosophers", "pickup_fork", left, seat)) {
@@ -104,6 +114,7 @@ export function philosophers(options: AppOptions = {}): Application {
         ready: { seat },
         async stop() {
           running = false;
+          wake();
           notify("philosophers", "leave_seat", seat);
           await dining;
         },

@@ -61,6 +61,8 @@ export class Arbiter {
   readonly done: Promise<number>;
   #finish!: (code: number) => void;
   #signals: SignalName[] = [];
+  /** Signals that wait until everything is up (a reload while booting). */
+  #deferred: SignalName[] = [];
   #lastSignal: SignalName | null = null;
   #stopping: Promise<void> | null = null;
   #control: { close(): void } | null = null;
@@ -175,6 +177,7 @@ export class Arbiter {
     if (this.state !== "starting") return; // a signal came in while booting
     this.state = "running";
     this.actor.state = "running";
+    for (const sig of this.#deferred.splice(0)) this.#enqueue(sig);
     if (this.cfg.reload) this.#watch();
     await runHook(this.hooks, "when_ready", this.log, [this]);
     for (const [, , hooks] of planned) await runHook(hooks, "when_ready", this.log, [this]);
@@ -347,6 +350,7 @@ export class Arbiter {
           break;
         case "SIGHUP":
           if (this.state === "running") this.reload();
+          else if (this.state === "starting") this.#deferred.push(sig);
           break;
         case "SIGTTIN":
         case "SIGTTOU":

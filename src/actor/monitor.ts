@@ -7,7 +7,7 @@
 
 import { type Hooks, runHook } from "../config/hooks.ts";
 import type { AppSettings, GlobalSettings } from "../config/resolve.ts";
-import { EXIT } from "../errors.ts";
+import { BootError, EXIT } from "../errors.ts";
 import type { Dispatcher } from "../ipc/mailbox.ts";
 import { Actor, newAid } from "./actor.ts";
 import type { Application } from "./application.ts";
@@ -34,6 +34,9 @@ export class Monitor {
   #respawn: Timer | undefined;
   #sweep: Timer | undefined;
   #rolling: Promise<void> | null = null;
+  #booting: { resolve(): void; reject(err: Error): void } | null = null;
+  /** While the first worker of a `:0` app boots, only it may start. */
+  #limit = Number.POSITIVE_INFINITY;
 
   constructor(
     readonly app: Application,
@@ -75,14 +78,35 @@ export class Monitor {
     this.app.configure(this.cfg, this.log);
     this.target = this.cfg.concurrency === "inline" ? 1 : this.cfg.workers;
     await runHook(this.hooks, "monitor_start", this.log, [this]);
-    const first = this.app.startsOneFirst(this.cfg) && this.target > 1 ? [this.spawnWorker()] : [];
-    if (first[0]) await first[0].ready;
-    const rest = Array.from({ length: this.target - first.length }, () => this.spawnWorker());
-    await Promise.all(rest.map((w) => w.ready));
-    this.state = "running";
-    this.actor.state = "running";
     this.#sweep = setInterval(() => this.murderWorkers(), 250);
     this.#sweep.unref();
+    if (this.app.startsOneFirst(this.cfg) && this.target > 1) {
+      // `:0`: the first worker picks the port, the others then bind the same one.
+      this.#limit = 1;
+      await this.#untilBooted();
+      this.#limit = Number.POSITIVE_INFINITY;
+    }
+    await this.#untilBooted();
+    this.state = "running";
+    this.actor.state = "running";
+    this.manageWorkers(); // a TTIN/TTOU may have changed the target meanwhile
+  }
+
+  /** Resolve once `min(target, limit)` workers run; reject when one cannot boot. */
+  #untilBooted(): Promise<void> {
+    const { promise, resolve, reject } = Promise.withResolvers<void>();
+    this.#booting = { resolve, reject };
+    this.manageWorkers();
+    this.#checkBooted();
+    return promise.finally(() => {
+      this.#booting = null;
+    });
+  }
+
+  #checkBooted(): void {
+    if (!this.#booting) return;
+    const running = this.live.filter((w) => w.state === "running").length;
+    if (running >= Math.min(this.target, this.#limit)) this.#booting.resolve();
   }
 
   /** Start one more worker. */
@@ -106,7 +130,10 @@ export class Monitor {
     this.workers.set(w.aid, w);
     const first = index === 1;
     w.ready.then(
-      (info) => this.app.workerReady(this, info, first),
+      (info) => {
+        this.app.workerReady(this, info, first);
+        this.#checkBooted();
+      },
       () => {},
     );
     w.exited.then((exit) => this.reapWorker(w, exit));
@@ -117,11 +144,12 @@ export class Monitor {
   reapWorker(w: WorkerHandle, exit: ExitInfo): void {
     this.workers.delete(w.aid);
     if (this.state === "stopping" || this.state === "closed") return;
-    if (!w.readyAt && !w.stopRequested) {
-      // Startup and reloads await `ready` and handle this themselves.
-      if (this.state === "starting" || this.#rolling) return;
+    if (!w.readyAt && !w.stopRequested && exit.signal === null) {
+      // It exited by itself before it was ready: the app cannot boot. Respawning would loop.
       const code = exit.code === EXIT.APP_LOAD_ERROR || exit.code === EXIT.CONFIG ? exit.code : EXIT.BOOT_ERROR;
-      this.host.fail(code, `${w.name} failed to boot (${w.bootError?.message ?? describeExit(exit)})`);
+      const reason = `${w.name} failed to boot (${w.bootError?.message ?? describeExit(exit)})`;
+      if (this.#booting) this.#booting.reject(new BootError(reason, { exit }));
+      else if (!this.#rolling) this.host.fail(code, reason); // a reload handles its own
       return;
     }
     if (!w.stopRequested) {
@@ -160,9 +188,9 @@ export class Monitor {
 
   /** Bring the pool to its target: spawn the missing, stop the surplus (oldest first). */
   manageWorkers(): void {
-    if (this.state !== "running") return;
+    if (this.state !== "running" && this.state !== "starting") return;
     const live = this.live;
-    for (let i = live.length; i < this.target; i++) this.spawnWorker();
+    for (let i = live.length; i < Math.min(this.target, this.#limit); i++) this.spawnWorker();
     if (this.#rolling) return;
     const surplus = live.length - this.target;
     for (const w of live.slice(0, Math.max(0, surplus))) this.stopWorker(w);

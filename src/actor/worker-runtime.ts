@@ -116,6 +116,7 @@ export async function runWorker(
   const graceMs = Math.max(0, cfg.exit_timeout ?? 5) * 1000;
   const stop = (limitMs = graceMs): Promise<void> => {
     stopping ??= (async () => {
+      actor.log.debug(`stopping (state ${actor.state})`);
       actor.state = "stopping";
       clearInterval(beat);
       await runHook(hooks, "worker_stopping", actor.log, [actor], limitMs);

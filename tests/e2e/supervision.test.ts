@@ -1,0 +1,323 @@
+/**
+ * Supervision, through the compiled binary and real processes: respawn,
+ * heartbeats, boot failures, recycling, reloads, scaling, signals, orphans,
+ * hooks, titles and the control commands.
+ */
+import { describe, expect, it } from "bun:test";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { controlRequest } from "../../src/actor/control.ts";
+import type { PulsarError } from "../../src/errors.ts";
+import { alive, FIXTURES, Proc, tempDir, until } from "../helpers/proc.ts";
+
+const quiet = ["--log-level", "warn"];
+type Tree = { monitors: { workers: { aid: string; pid: number; state: string; extra?: Record<string, unknown> }[] }[] };
+
+describe("supervision", () => {
+  it("replaces a SIGKILLed worker with a new one", async () => {
+    using dir = tempDir();
+    await using arb = await Proc.binary([
+      "run",
+      "philosophers",
+      "--workers",
+      "3",
+      "--pid-file",
+      join(dir.path, "a.pid"),
+      ...quiet,
+    ]);
+    const before = await arb.waitChildren(3);
+    const victim = before[0] as number;
+    process.kill(victim, "SIGKILL");
+    const after = await until(() => {
+      const c = arb.children();
+      return c.length === 3 && !c.includes(victim) ? c : null;
+    });
+    expect(after).not.toContain(victim);
+    expect(arb.proc.exitCode).toBeNull();
+  });
+
+  it("kills and replaces a worker that stops heartbeating", async () => {
+    using dir = tempDir();
+    const sock = join(dir.path, "a.sock");
+    await using arb = Proc.script(join(FIXTURES, "actors.ts"), [
+      "--workers",
+      "2",
+      "--timeout",
+      "1",
+      "--pid-file",
+      join(dir.path, "a.pid"),
+      ...quiet,
+    ]);
+    const tree = async () => (await controlRequest(sock, "info")) as Tree;
+    const workers = await until(async () => {
+      const w = (await tree().catch(() => null))?.monitors[0]?.workers;
+      return w?.length === 2 && w.every((x) => x.state === "running") ? w : null;
+    });
+    const hung = workers[0] as { aid: string; pid: number };
+    // The command blocks the worker's event loop, so its call times out and its heartbeats stop.
+    const err = (await controlRequest(sock, "relay_timeout", [hung.aid, "hang", 200]).catch((e) => e)) as PulsarError;
+    expect(err.code).toBe("E_IPC_TIMEOUT");
+    await until(() => !alive(hung.pid), 8000, "the hung worker to be killed");
+    const fresh = await until(async () => {
+      const w = (await tree()).monitors[0]?.workers ?? [];
+      return w.length === 2 && w.every((x) => x.state === "running" && x.aid !== hung.aid) ? w : null;
+    });
+    expect(fresh.map((w) => w.pid)).not.toContain(hung.pid);
+    expect(arb.output).toContain("silent for");
+  });
+
+  it("stops with exit code 3 and the cause when a worker cannot boot, instead of respawning", async () => {
+    await using arb = Proc.script(join(FIXTURES, "boot-fail.ts"), ["--workers", "2", ...quiet]);
+    expect(await arb.exitCode(10_000)).toBe(3);
+    expect(arb.output).toContain("database unreachable");
+    expect(arb.output.match(/failed to boot/g)?.length ?? 0).toBeLessThanOrEqual(4);
+  });
+
+  it("backs off when a worker keeps crashing", async () => {
+    using dir = tempDir();
+    const log = join(dir.path, "starts");
+    await using arb = Proc.script(join(FIXTURES, "crashy.ts"), ["--workers", "1", ...quiet], {
+      env: { CRASHY_LOG: log },
+    });
+    await arb.waitFor(/died/, 10_000);
+    await Bun.sleep(3000);
+    const starts = readFileSync(log, "utf8").trim().split("\n").map(Number);
+    const gaps = starts.slice(1).map((t, i) => t - (starts[i] as number));
+    // Without backoff a 150 ms life would give ~15 starts in 3 s.
+    expect(starts.length).toBeLessThanOrEqual(8);
+    expect(gaps.at(-1) as number).toBeGreaterThan((gaps[0] as number) * 2);
+    expect(arb.proc.exitCode).toBeNull();
+  });
+
+  it("recycles a worker after max_requests, answering every request", async () => {
+    using dir = tempDir();
+    await using arb = await Proc.binary([
+      "run",
+      "hello",
+      "--workers",
+      "1",
+      "--max-requests",
+      "10",
+      "--bind",
+      "127.0.0.1:0",
+      "--pid-file",
+      join(dir.path, "a.pid"),
+      "--log-level",
+      "info",
+    ]);
+    const url = await arb.url();
+    const [first] = await arb.waitChildren(1);
+    for (let i = 0; i < 25; i++) {
+      const res = await fetch(url);
+      expect(res.status).toBe(200);
+      expect(await res.text()).toBe("Hello World!\n");
+    }
+    await until(() => {
+      const c = arb.children();
+      return c.length === 1 && c[0] !== first;
+    });
+    expect(arb.output).toContain("max_requests");
+  });
+
+  it("rolls the workers one at a time on HUP, never below the target", async () => {
+    using dir = tempDir();
+    await using arb = await Proc.binary([
+      "run",
+      "philosophers",
+      "--workers",
+      "3",
+      "--pid-file",
+      join(dir.path, "a.pid"),
+      ...quiet,
+    ]);
+    const before = await arb.waitChildren(3);
+    arb.signal("SIGHUP");
+    let min = 99;
+    let max = 0;
+    await until(() => {
+      const c = arb.children();
+      min = Math.min(min, c.length);
+      max = Math.max(max, c.length);
+      return c.length === 3 && c.every((p) => !before.includes(p));
+    }, 20_000);
+    expect(min).toBeGreaterThanOrEqual(3);
+    expect(max).toBeLessThanOrEqual(4);
+  });
+
+  it("adds a worker on TTIN and removes one on TTOU", async () => {
+    using dir = tempDir();
+    await using arb = await Proc.binary([
+      "run",
+      "philosophers",
+      "--workers",
+      "2",
+      "--pid-file",
+      join(dir.path, "a.pid"),
+      ...quiet,
+    ]);
+    await arb.waitChildren(2);
+    arb.signal("SIGTTIN");
+    await arb.waitChildren(3);
+    // Two signals sent at once may arrive as one (POSIX signals do not queue): one at a time.
+    arb.signal("SIGTTOU");
+    await arb.waitChildren(2);
+    arb.signal("SIGTTOU");
+    await arb.waitChildren(1);
+  });
+
+  it("stops gracefully on TERM: exit 0 and no worker left", async () => {
+    using dir = tempDir();
+    await using arb = await Proc.binary([
+      "run",
+      "philosophers",
+      "--workers",
+      "2",
+      "--pid-file",
+      join(dir.path, "a.pid"),
+      ...quiet,
+    ]);
+    const kids = await arb.waitChildren(2);
+    arb.signal("SIGTERM");
+    expect(await arb.exitCode()).toBe(0);
+    for (const k of kids) await until(() => !alive(k), 3000);
+  });
+
+  it("leaves no orphan when the arbiter is SIGKILLed", async () => {
+    using dir = tempDir();
+    await using arb = await Proc.binary([
+      "run",
+      "philosophers",
+      "--workers",
+      "2",
+      "--pid-file",
+      join(dir.path, "a.pid"),
+      ...quiet,
+    ]);
+    const kids = await arb.waitChildren(2);
+    arb.signal("SIGKILL");
+    const t0 = Date.now();
+    for (const k of kids) await until(() => !alive(k), 2500, `worker ${k} to exit`);
+    expect(Date.now() - t0).toBeLessThan(2500);
+  });
+
+  it("stops at once on a second INT", async () => {
+    using dir = tempDir();
+    await using arb = Proc.script(join(FIXTURES, "actors.ts"), [
+      "--workers",
+      "1",
+      "--exit-timeout",
+      "30",
+      "--pid-file",
+      join(dir.path, "a.pid"),
+      ...quiet,
+    ]);
+    const [kid] = await arb.waitChildren(1);
+    const sock = join(dir.path, "a.sock");
+    await until(() => controlRequest(sock, "ping").catch(() => null));
+    const tree = (await controlRequest(sock, "info")) as Tree;
+    // A worker stuck in a loop cannot drain: the first INT waits, the second ends it.
+    controlRequest(sock, "relay_timeout", [tree.monitors[0]?.workers[0]?.aid, "hang", 100]).catch(() => {});
+    await Bun.sleep(200);
+    arb.signal("SIGINT");
+    await Bun.sleep(300);
+    expect(arb.proc.exitCode).toBeNull();
+    arb.signal("SIGINT");
+    expect(await arb.exitCode(3000)).toBe(1);
+    await until(() => !alive(kid as number), 2000);
+  });
+
+  it("titles its processes so that ps shows who is who", async () => {
+    using dir = tempDir();
+    await using arb = await Proc.binary([
+      "run",
+      "philosophers",
+      "--workers",
+      "1",
+      "--pid-file",
+      join(dir.path, "a.pid"),
+      ...quiet,
+    ]);
+    const [kid] = await arb.waitChildren(1);
+    await until(() => readFileSync(`/proc/${arb.pid}/comm`, "utf8").trim() === "pulsar: arbiter");
+    expect(readFileSync(`/proc/${kid}/cmdline`, "utf8").split("\0")[0]).toBe("pulsar: philosophers worker 1");
+  });
+});
+
+describe("hooks", () => {
+  it("runs the lifecycle hooks of a config file, logging the ones that throw without wedging the stop", async () => {
+    using dir = tempDir();
+    const log = join(dir.path, "hooks.log");
+    const pid = join(dir.path, "a.pid");
+    await using arb = await Proc.binary(
+      ["run", "--config", join(FIXTURES, "config/hooks.ts"), "--pid-file", pid, ...quiet],
+      { env: { HOOKS_LOG: log } },
+    );
+    await arb.waitChildren(2);
+    await until(() => {
+      try {
+        return readFileSync(log, "utf8").includes("when_ready");
+      } catch {
+        return false;
+      }
+    });
+    const tree = (await controlRequest(join(dir.path, "a.sock"), "info")) as Tree;
+    expect(tree.monitors[0]?.workers[0]).toMatchObject({ hooked: true });
+    arb.signal("SIGTERM");
+    expect(await arb.exitCode(15_000)).toBe(0);
+    const lines = readFileSync(log, "utf8").trim().split("\n");
+    expect(lines).toContain("monitor_start philosophers");
+    expect(lines.filter((l) => l.startsWith("worker_start")).length).toBe(2);
+    expect(lines.filter((l) => l === "worker_stopping").length).toBe(2);
+    expect(lines.at(-1)).toBe("when_exit");
+    expect(arb.output).toContain("hook worker_stopping failed: worker_stopping went wrong");
+    expect(arb.output).toContain("hook monitor_stopping failed: monitor_stopping went wrong");
+  });
+});
+
+describe("control commands", () => {
+  it("scales, reloads and stops a running arbiter through its control socket", async () => {
+    using dir = tempDir();
+    const pid = join(dir.path, "a.pid");
+    await using arb = await Proc.binary(["run", "philosophers", "--workers", "2", "--pid-file", pid, ...quiet]);
+    const before = await arb.waitChildren(2);
+    const cli = async (...args: string[]) => {
+      await using p = await Proc.binary([...args, "--pid-file", pid]);
+      return { code: await p.exitCode(60_000), out: p.output };
+    };
+    expect(await cli("scale", "3")).toEqual({ code: 0, out: "philosophers: 3 workers\n" });
+    await arb.waitChildren(3);
+    expect((await cli("reload")).code).toBe(0);
+    const after = await arb.waitChildren(3);
+    expect(after.some((p) => before.includes(p))).toBe(false);
+    const info = await cli("info");
+    expect(info.code).toBe(0);
+    for (const p of after) expect(info.out).toContain(String(p));
+    expect((await cli("stop")).code).toBe(0);
+    expect(await arb.exitCode(5000)).toBe(0);
+  });
+
+  it("runs as a daemon with --daemon, and stops by pid file", async () => {
+    using dir = tempDir();
+    const pidFile = join(dir.path, "d.pid");
+    await using launcher = await Proc.binary(
+      ["run", "philosophers", "--workers", "2", "--daemon", "--pid-file", pidFile, ...quiet],
+      { cwd: dir.path },
+    );
+    expect(await launcher.exitCode(20_000)).toBe(0);
+    const daemon = Number(readFileSync(pidFile, "utf8"));
+    try {
+      expect(daemon).not.toBe(launcher.pid);
+      expect(alive(daemon)).toBe(true);
+      const tree = await until(async () => {
+        const t = (await controlRequest(join(dir.path, "d.sock"), "info").catch(() => null)) as Tree | null;
+        return t?.monitors[0]?.workers.length === 2 ? t : null;
+      });
+      expect(tree.monitors[0]?.workers.length).toBe(2);
+      await using stop = await Proc.binary(["stop", "--pid-file", pidFile]);
+      expect(await stop.exitCode(20_000)).toBe(0);
+      await until(() => !alive(daemon), 5000);
+    } finally {
+      if (alive(daemon)) process.kill(daemon, "SIGKILL");
+    }
+  });
+});
