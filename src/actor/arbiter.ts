@@ -123,7 +123,7 @@ export class Arbiter {
     const src: Sources = { cli, env: process.env, file };
     this.cfg = resolveGlobal(this.options as Record<string, unknown>, src);
     if (configPath) this.cfg.config = resolve(configPath);
-    setLogLevel(this.cfg.log_level);
+    setLogLevel(this.cfg.debug ? "debug" : this.cfg.log_level);
     const { commands, ...rest } = this.options;
     this.hooks = { ...pickHooks(rest), ...hooksFromFile(file) };
     installCommands(this.actor, { ...this.#commands(), ...commands });

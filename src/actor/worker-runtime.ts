@@ -103,7 +103,7 @@ export async function runWorker(
 
   if (host.kind !== "inline") {
     setRuntime(runtime);
-    setLogLevel(global.log_level);
+    setLogLevel(global.debug ? "debug" : global.log_level);
     setProcessTitle(`${global.process_name}: ${identity.name}`, host.kind === "thread");
   }
   if (host.kind === "process") {
