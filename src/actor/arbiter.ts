@@ -314,7 +314,7 @@ export class Arbiter {
     this.state = "closed";
     this.actor.state = "closed";
     setRuntime(null);
-    this.log.info(`Bye (exit code ${code})`);
+    if (this.monitors.size || this.actors.size) this.log.info(`Bye (exit code ${code})`);
     this.#finish(code);
     if (this.#exitProcess) process.exit(code);
   }

@@ -321,3 +321,21 @@ describe("control commands", () => {
     }
   });
 });
+
+describe("the worker guard", () => {
+  it("refuses to run as a worker without an IPC channel, and spawns nothing", async () => {
+    const identity = JSON.stringify({
+      aid: "x-1",
+      name: "stray",
+      kind: "app",
+      app: "hello",
+      index: 1,
+      concurrency: "process",
+      cfg: {},
+    });
+    await using stray = await Proc.binary(["run", "hello"], { env: { PULSAR_ACTOR: identity } });
+    expect(await stray.exitCode(10_000)).toBe(3);
+    expect(stray.output).toContain("no IPC channel");
+    expect(stray.children()).toEqual([]);
+  });
+});

@@ -69,8 +69,8 @@ export class Proc implements AsyncDisposable {
 
   constructor(cmd: string[], opts: StartOptions = {}) {
     const env: Record<string, string> = {};
-    for (const [k, v] of Object.entries({ ...process.env, ...opts.env })) if (v !== undefined) env[k] = v;
-    delete env.PULSAR_ACTOR;
+    for (const [k, v] of Object.entries({ ...process.env, PULSAR_ACTOR: undefined, ...opts.env }))
+      if (v !== undefined) env[k] = v;
     this.proc = Bun.spawn(cmd, { cwd: opts.cwd ?? ROOT, env, stdin: "ignore", stdout: "pipe", stderr: "pipe" });
     const pump = async (stream: ReadableStream<Uint8Array>) => {
       const decoder = new TextDecoder();
