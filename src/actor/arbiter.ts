@@ -5,8 +5,8 @@
  * actors. In a spawned worker the same `start()` runs that worker instead:
  * the entry point is re-run with the actor's identity in its environment.
  */
-import { readFileSync, unlinkSync, writeFileSync } from "node:fs";
-import { resolve } from "node:path";
+import { readFileSync, unlinkSync, watch, writeFileSync } from "node:fs";
+import { dirname, resolve } from "node:path";
 import { type ConfigFile, loadConfigFile } from "../config/config-file.ts";
 import { type Hooks, runHook } from "../config/hooks.ts";
 import {
@@ -362,19 +362,22 @@ export class Arbiter {
 
   /** `--reload`: roll the workers when a file changes in the script's folder. */
   #watch(): void {
-    const { watch } = require("node:fs") as typeof import("node:fs");
-    const dir = resolve(process.env.PULSAR_WATCH_DIR || ".");
+    const compiled = Bun.main.startsWith("/$bunfs/") || Bun.main.includes("~BUN");
+    const dir = process.env.PULSAR_WATCH_DIR || (compiled ? "" : dirname(Bun.main));
+    if (!dir) {
+      this.log.warn("--reload has no script folder to watch (use pulsar serve <file>)");
+      return;
+    }
     let timer: Timer | undefined;
-    const w = watch(dir, { recursive: true }, (_event, file) => {
-      if (!file || /(^|\/)(node_modules|\.git|dist)\//.test(`${file}`) || `${file}`.endsWith(".sock")) return;
+    this.#watcher = watch(resolve(dir), { recursive: true }, (_event, file) => {
+      if (!file || /(^|\/)(node_modules|\.git|dist)\//.test(`${file}`) || /\.(sock|pid|log)$/.test(`${file}`)) return;
       clearTimeout(timer);
       timer = setTimeout(() => {
         this.log.info(`${file} changed; reloading`);
         this.reload();
       }, 200);
     });
-    this.#watcher = w;
-    this.log.info(`watching ${dir} for changes`);
+    this.log.info(`watching ${resolve(dir)} for changes`);
   }
 
   #writePidFile(): void {

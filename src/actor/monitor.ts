@@ -169,7 +169,8 @@ export class Monitor {
   /** Kill workers that stopped heartbeating, never booted, or overstay a stop. */
   murderWorkers(): void {
     const now = Date.now();
-    const timeout = this.cfg.timeout * 1000;
+    // A worker beats every max(0.3 × timeout, 1) s: never call it silent before a beat was due.
+    const timeout = Math.max(this.cfg.timeout, 0.3 * this.cfg.timeout + 1, 2) * 1000;
     for (const w of this.workers.values()) {
       const silent =
         (w.state === "running" && now - w.lastBeat > timeout) ||
