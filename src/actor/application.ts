@@ -4,7 +4,7 @@
  * HttpServer is one; `new Application({ name, serve })` makes others.
  */
 
-import type { Hooks } from "../config/hooks.ts";
+import { HOOK_NAMES, type Hooks } from "../config/hooks.ts";
 import type { AppSettings, GlobalSettings } from "../config/resolve.ts";
 import type { Actor, Command } from "./actor.ts";
 
@@ -47,26 +47,9 @@ export class Application {
 
   /** The hooks set in code. */
   get hooks(): Hooks {
-    const {
-      on_config,
-      monitor_start,
-      monitor_stopping,
-      worker_start,
-      worker_stopping,
-      worker_info,
-      when_ready,
-      when_exit,
-    } = this.options;
-    return {
-      on_config,
-      monitor_start,
-      monitor_stopping,
-      worker_start,
-      worker_stopping,
-      worker_info,
-      when_ready,
-      when_exit,
-    };
+    const hooks: Hooks = {};
+    for (const name of HOOK_NAMES) if (this.options[name]) hooks[name] = this.options[name];
+    return hooks;
   }
 
   /** The settings given in code, without hooks and callbacks. */
