@@ -19,7 +19,7 @@ import {
   resolveGlobal,
   type Sources,
 } from "../config/resolve.ts";
-import { ActorNotFoundError, type BootError, EXIT, exitCodeOf, PulsarError } from "../errors.ts";
+import { ActorNotFoundError, BootError, EXIT, exitCodeOf, PulsarError } from "../errors.ts";
 import type { NotifyMessage, RequestMessage } from "../ipc/protocol.ts";
 import { setLogLevel } from "../log/logger.ts";
 import { Actor, type Command } from "./actor.ts";
@@ -168,6 +168,7 @@ export class Arbiter {
     try {
       await Promise.all([...this.monitors.values()].map((m) => m.start()));
     } catch (err) {
+      if (!(err instanceof BootError)) throw err; // a bad setting found by an app: exit 2
       const exit = ((err as BootError).details as { exit?: { code: number | null } } | undefined)?.exit;
       const code = exit?.code === EXIT.APP_LOAD_ERROR || exit?.code === EXIT.CONFIG ? exit.code : EXIT.BOOT_ERROR;
       this.log.error(`${(err as Error).message}; stopping (exit code ${code})`);

@@ -2,7 +2,17 @@
 
 type Node = Record<string, unknown>;
 
-const COLUMNS = ["NAME", "AID", "STATE", "PID", "UPTIME", "MEMORY", "REQUESTS", "CONNS"] as const;
+const COLUMNS = ["NAME", "AID", "STATE", "PID", "UPTIME", "MEMORY", "REQUESTS", "CONNS", "EXTRA"] as const;
+
+/** `number=1 eaten=3`: what an app adds to its workers' info. */
+function extra(n: Node): string {
+  const e = n.extra as Record<string, unknown> | undefined;
+  return e
+    ? Object.entries(e)
+        .map(([k, v]) => `${k}=${typeof v === "object" ? JSON.stringify(v) : v}`)
+        .join(" ")
+    : "";
+}
 
 export function formatInfo(tree: Node): string {
   const rows: string[][] = [];
@@ -16,6 +26,7 @@ export function formatInfo(tree: Node): string {
       typeof n.memory === "number" ? `${(n.memory / 2 ** 20).toFixed(1)} MB` : "",
       n.requests === undefined ? "" : String(n.requests),
       n.connections === undefined ? "" : String(n.connections),
+      extra(n),
     ]);
   row("", tree);
   for (const m of (tree.monitors as Node[] | undefined) ?? []) {

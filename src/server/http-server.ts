@@ -27,10 +27,9 @@ const MIGRATE = "/proc/sys/net/ipv4/tcp_migrate_req";
  * new HttpServer(() => new Response("Hello World!\n"), { name: "hello" }).start();
  */
 export class HttpServer extends Application {
-  readonly #handler: Handler | (() => Handler | Promise<Handler>);
+  readonly #handler: Handler;
 
-  /** `handler` may be a function returning the handler, to build it once per worker. */
-  constructor(handler: Handler | (() => Handler | Promise<Handler>), options: HttpServerOptions = {}) {
+  constructor(handler: Handler, options: HttpServerOptions = {}) {
     super({ name: "http", ...options });
     this.#handler = handler;
   }
@@ -68,10 +67,7 @@ export class HttpServer extends Application {
   }
 
   override async serve(actor: Actor, cfg: AppSettings): Promise<WorkerBody> {
-    const raw = this.#handler;
-    const app: Servable = toServable(
-      typeof raw === "function" && raw.length === 0 && !("fetch" in raw) ? await (raw as () => Handler)() : raw,
-    );
+    const app: Servable = toServable(this.#handler);
     let draining = false;
     const fetch = (req: Request, server: Server<unknown>) => {
       actor.countRequest();

@@ -1,0 +1,85 @@
+/**
+ * Rolling reloads with no failed request: HUP under wrk load, and `--reload`
+ * picking up a changed script while a client keeps asking.
+ */
+import { describe, expect, it } from "bun:test";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { Proc, tempDir, until } from "../helpers/proc.ts";
+
+describe("rolling reload", () => {
+  it("loses no request under load across three HUPs", async () => {
+    using dir = tempDir();
+    await using arb = await Proc.binary([
+      "run",
+      "hello",
+      "--bind",
+      "127.0.0.1:0",
+      "--workers",
+      "2",
+      "--pid-file",
+      join(dir.path, "a.pid"),
+      "--log-level",
+      "info",
+    ]);
+    const url = await arb.url();
+    const before = await arb.waitChildren(2);
+    // wrk counts a connection closed without `Connection: close` as a read error: a fair judge.
+    await using wrk = new Proc(["wrk", "-t1", "-c32", "-d6s", `${url}/`]);
+    for (let i = 0; i < 3; i++) {
+      await Bun.sleep(1500);
+      arb.signal("SIGHUP");
+    }
+    expect(await wrk.exitCode(20_000)).toBe(0);
+    const requests = Number(wrk.output.match(/(\d+) requests in/)?.[1]);
+    expect(requests).toBeGreaterThan(1000);
+    expect(wrk.output).not.toContain("Socket errors");
+    expect(wrk.output).not.toContain("Non-2xx");
+    const after = await arb.waitChildren(2);
+    expect(after.some((p) => before.includes(p))).toBe(false);
+  });
+
+  it("rolls the workers when the served script changes with --reload, with no failed request", async () => {
+    using dir = tempDir();
+    const script = join(dir.path, "app.ts");
+    writeFileSync(script, 'export default () => new Response("v1");\n');
+    await using arb = await Proc.binary(
+      [
+        "serve",
+        "app.ts",
+        "--reload",
+        "--bind",
+        "127.0.0.1:0",
+        "--workers",
+        "2",
+        "--pid-file",
+        "a.pid",
+        "--log-level",
+        "info",
+      ],
+      { cwd: dir.path },
+    );
+    const url = await arb.url();
+    await arb.waitFor(/watching/);
+    expect(await (await fetch(url)).text()).toBe("v1");
+    const failures: string[] = [];
+    let polling = true;
+    const poller = (async () => {
+      while (polling) {
+        try {
+          const res = await fetch(url);
+          if (res.status !== 200) failures.push(`status ${res.status}`);
+          await res.text();
+        } catch (err) {
+          failures.push(String(err));
+        }
+      }
+    })();
+    writeFileSync(script, 'export default () => new Response("v2");\n');
+    await until(async () => (await (await fetch(url)).text()) === "v2", 15_000, "the new version");
+    polling = false;
+    await poller;
+    expect(failures).toEqual([]);
+    expect(arb.output).toContain("changed; reloading");
+  });
+});
