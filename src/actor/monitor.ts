@@ -23,6 +23,8 @@ export interface MonitorHost {
 }
 
 const KILL_GRACE_MS = 1000;
+/** A worker that dies younger than this counts towards a crash loop (and its backoff). */
+const CRASH_LOOP_MS = 1000;
 
 export class Monitor {
   readonly actor: Actor;
@@ -153,8 +155,10 @@ export class Monitor {
       return;
     }
     if (!w.stopRequested) {
+      // A worker that dies within a second of starting is crash-looping: back off.
+      // One that had been serving is replaced at once.
       const ranFor = Date.now() - w.startedAt;
-      this.#crashes = ranFor > 30_000 ? 1 : this.#crashes + 1;
+      this.#crashes = ranFor > CRASH_LOOP_MS ? 1 : this.#crashes + 1;
       const delay = this.#crashes <= 1 ? 0 : Math.min(100 * 2 ** (this.#crashes - 1), 30_000);
       this.log.warn(
         `${w.name} (pid ${w.pid}) died (${describeExit(exit)}); replacing it${delay ? ` in ${delay} ms` : ""}`,

@@ -157,9 +157,8 @@ function launchProcess(spec: SpawnSpec): Launched {
 
 function launchThread(spec: SpawnSpec): Launched {
   const worker = new Worker(Bun.main, {
-    workerData: { pulsar: { ...spec.identity, global: spec.global } },
     argv: process.argv.slice(2),
-    env: childEnv({}),
+    env: childEnv({ [IDENTITY_ENV]: JSON.stringify({ ...spec.identity, global: spec.global }) }),
   } as WorkerOptions);
   const port = new Port((msg) => worker.postMessage(msg));
   worker.addEventListener("message", (e) => port.receive(e.data as Message));

@@ -4,15 +4,20 @@
  * with the worker's identity in its environment, and `start()` becomes that
  * worker instead of an arbiter.
  */
-import { isMainThread } from "node:worker_threads";
 import { type CommandDef, defineCommand, runCommand, showUsage } from "citty";
 import { EXIT, exitCodeOf, PulsarError } from "../errors.ts";
 import { VERSION } from "../version.ts";
-import { info, reload, scale, stop } from "./commands/control.ts";
-import run from "./commands/run.ts";
-import serve from "./commands/serve.ts";
 
-const subCommands: Record<string, CommandDef> = { run, serve, info, stop, reload, scale } as Record<string, CommandDef>;
+// Lazy: a worker of `run hello` needs neither `serve` (and the embedded hono) nor the control client.
+const control = () => import("./commands/control.ts");
+const subCommands: Record<string, () => Promise<CommandDef>> = {
+  run: () => import("./commands/run.ts").then((m) => m.default as CommandDef),
+  serve: () => import("./commands/serve.ts").then((m) => m.default as CommandDef),
+  info: () => control().then((m) => m.info as CommandDef),
+  stop: () => control().then((m) => m.stop as CommandDef),
+  reload: () => control().then((m) => m.reload as CommandDef),
+  scale: () => control().then((m) => m.scale as CommandDef),
+};
 
 const main = defineCommand({
   meta: { name: "pulsar", version: VERSION, description: "Supervised pools of actors, and HTTP servers on top" },
@@ -26,8 +31,9 @@ export async function cli(argv: string[] = process.argv.slice(2)): Promise<void>
     console.log(`pulsar ${VERSION} (bun ${Bun.version})`);
     return;
   }
-  const sub = first ? subCommands[first] : undefined;
+  const load = first ? subCommands[first] : undefined;
   if (!first || first === "--help" || first === "-h") return showUsage(main);
+  const sub = await load?.();
   if (sub && (argv.includes("--help") || argv.includes("-h"))) return showUsage(sub, main);
   if (!sub) {
     console.error(`pulsar: unknown command "${first}"; try pulsar --help`);
@@ -41,4 +47,4 @@ export async function cli(argv: string[] = process.argv.slice(2)): Promise<void>
   }
 }
 
-if (import.meta.main || !isMainThread) await cli();
+if (import.meta.main || !Bun.isMainThread) await cli();

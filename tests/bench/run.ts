@@ -1,0 +1,280 @@
+/**
+ * `bun run bench [section…]`: every figure as a ratio to a raw Bun baseline
+ * measured in the same run. Sections: ipc, rss, http, hono, startup, size.
+ * Prints a Markdown summary and writes it to tests/bench/last-results.md.
+ */
+import { statSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { childrenOf, ensureBinary } from "../helpers/proc.ts";
+import { BUN, fmt, freePort, median, type Row, ratio, rssOf, start, waitHttp, wrk } from "./lib.ts";
+
+const HERE = import.meta.dir;
+const fixture = (name: string) => join(HERE, "fixtures", name);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
+const rows: Row[] = [];
+const add = (row: Row) => {
+  rows.push(row);
+  console.log(
+    `${row.section.padEnd(8)} ${row.what.padEnd(44)} ${row.ours.padStart(14)} ${row.baseline.padStart(14)} ${row.ratio.padStart(7)}  goal ${row.goal}`,
+  );
+};
+
+async function jsonOf(cmd: string[]): Promise<Record<string, unknown>> {
+  const p = Bun.spawn(cmd, { stdout: "pipe", stderr: "inherit" });
+  const out = await new Response(p.stdout).text();
+  await p.exited;
+  return JSON.parse(out.trim().split("\n").at(-1) as string);
+}
+
+async function ipc(): Promise<void> {
+  const raw = await jsonOf([BUN, fixture("ipc-raw.ts")]);
+  const ours = await jsonOf([BUN, fixture("ipc-ours.ts")]);
+  const [rs, os] = [raw.seq as number, ours.seq as number];
+  const [rp, op] = [raw.piped as number, ours.piped as number];
+  add({
+    section: "ipc",
+    what: "send(worker, ping) sequential, round trips/s",
+    ours: fmt(os),
+    baseline: fmt(rs),
+    ratio: ratio(os, rs),
+    goal: "≥ 0.7×",
+  });
+  add({
+    section: "ipc",
+    what: "send(worker, ping) pipelined ×64, round trips/s",
+    ours: fmt(op),
+    baseline: fmt(rp),
+    ratio: ratio(op, rp),
+    goal: "",
+  });
+  const respawn = median(ours.respawns as number[]);
+  const bare = median(ours.bare as number[]);
+  add({
+    section: "respawn",
+    what: "SIGKILLed worker → replacement ready (median ms)",
+    ours: fmt(respawn, 1),
+    baseline: fmt(bare, 1),
+    ratio: ratio(respawn, bare),
+    goal: "≤ 1.5×",
+  });
+}
+
+async function rss(binary: string): Promise<void> {
+  const port = freePort();
+  const ours = start([
+    binary,
+    "run",
+    "hello",
+    "--workers",
+    "4",
+    "--bind",
+    `127.0.0.1:${port}`,
+    "--log-level",
+    "warn",
+    "--pid-file",
+    `/tmp/pulsar-bench-rss-${port}.pid`,
+  ]);
+  const rawPort = freePort();
+  const raw = start([BUN, fixture("raw-hello.ts"), String(rawPort)]);
+  try {
+    await waitHttp(`http://127.0.0.1:${port}/`);
+    await waitHttp(`http://127.0.0.1:${rawPort}/`);
+    await Bun.sleep(1000);
+    const kids = childrenOf(ours.proc.pid);
+    const mean = kids.reduce((n, k) => n + rssOf(k), 0) / kids.length;
+    const base = rssOf(raw.proc.pid);
+    add({
+      section: "rss",
+      what: `idle RSS per worker (MB, ${kids.length} workers)`,
+      ours: fmt(mean / 2 ** 20, 1),
+      baseline: fmt(base / 2 ** 20, 1),
+      ratio: ratio(mean, base),
+      goal: "",
+    });
+    add({
+      section: "rss",
+      what: "arbiter RSS (MB)",
+      ours: fmt(rssOf(ours.proc.pid) / 2 ** 20, 1),
+      baseline: "",
+      ratio: "",
+      goal: "",
+    });
+  } finally {
+    await ours.stop();
+    await raw.stop();
+  }
+}
+
+/** Best of two alternating runs each, to tame noise on a small machine. */
+async function versus(
+  label: string,
+  startOurs: (port: number) => () => Promise<void>,
+  startRaw: (port: number) => () => Promise<void>,
+  path: string,
+  goal: string,
+) {
+  for (const c of [64, 256]) {
+    const best = { ours: { rps: 0, p99ms: 0, errors: "" }, raw: { rps: 0, p99ms: 0, errors: "" } };
+    for (let round = 0; round < 2; round++) {
+      for (const side of ["raw", "ours"] as const) {
+        const port = freePort();
+        const stop = (side === "raw" ? startRaw : startOurs)(port);
+        try {
+          await waitHttp(`http://127.0.0.1:${port}${path}`);
+          await Bun.sleep(300);
+          const r = await wrk(`http://127.0.0.1:${port}${path}`, c, SECONDS);
+          if (r.errors) console.log(`  ${side} ${label} -c${c}: ${r.errors}`);
+          if (r.rps > best[side].rps) best[side] = r;
+        } finally {
+          await stop();
+        }
+      }
+    }
+    add({
+      section: "http",
+      what: `${label}, -c${c}, requests/s`,
+      ours: fmt(best.ours.rps),
+      baseline: fmt(best.raw.rps),
+      ratio: ratio(best.ours.rps, best.raw.rps),
+      goal,
+    });
+    add({
+      section: "http",
+      what: `${label}, -c${c}, p99 latency (ms)`,
+      ours: fmt(best.ours.p99ms, 2),
+      baseline: fmt(best.raw.p99ms, 2),
+      ratio: ratio(best.ours.p99ms, best.raw.p99ms),
+      goal: "",
+    });
+  }
+}
+
+async function http(binary: string): Promise<void> {
+  for (const n of [1, 2]) {
+    await versus(
+      `pulsar run hello --workers ${n} vs ${n} raw Bun.serve`,
+      (port) =>
+        start([
+          binary,
+          "run",
+          "hello",
+          "--workers",
+          String(n),
+          "--bind",
+          `127.0.0.1:${port}`,
+          "--log-level",
+          "warn",
+          "--pid-file",
+          `/tmp/pulsar-bench-${port}.pid`,
+        ]).stop,
+      (port) => {
+        const procs = Array.from({ length: n }, () => start([BUN, fixture("raw-hello.ts"), String(port)]));
+        return async () => {
+          for (const p of procs) await p.stop();
+        };
+      },
+      "/",
+      "≥ 0.95×",
+    );
+  }
+}
+
+async function hono(binary: string): Promise<void> {
+  await versus(
+    "Hono app: pulsar serve --workers 1 vs raw Bun.serve",
+    (port) =>
+      start([
+        binary,
+        "serve",
+        fixture("hono-app.ts"),
+        "--workers",
+        "1",
+        "--bind",
+        `127.0.0.1:${port}`,
+        "--log-level",
+        "warn",
+        "--pid-file",
+        `/tmp/pulsar-bench-${port}.pid`,
+      ]).stop,
+    (port) => start([BUN, fixture("raw-hono.ts"), String(port)]).stop,
+    "/hi/bench",
+    "≥ 0.95×",
+  );
+}
+
+async function startup(binary: string): Promise<void> {
+  const times: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    const port = freePort();
+    const t0 = performance.now();
+    const p = start([
+      binary,
+      "run",
+      "hello",
+      "--workers",
+      "4",
+      "--bind",
+      `127.0.0.1:${port}`,
+      "--log-level",
+      "warn",
+      "--pid-file",
+      `/tmp/pulsar-bench-${port}.pid`,
+    ]);
+    try {
+      await waitHttp(`http://127.0.0.1:${port}/`);
+      times.push(performance.now() - t0);
+    } finally {
+      await p.stop();
+    }
+  }
+  const raw: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    const port = freePort();
+    const t0 = performance.now();
+    const p = start([BUN, fixture("raw-hello.ts"), String(port)]);
+    try {
+      await waitHttp(`http://127.0.0.1:${port}/`);
+      raw.push(performance.now() - t0);
+    } finally {
+      await p.stop();
+    }
+  }
+  add({
+    section: "startup",
+    what: "dist/pulsar run hello --workers 4 → first 200 (median ms)",
+    ours: fmt(median(times), 1),
+    baseline: fmt(median(raw), 1),
+    ratio: ratio(median(times), median(raw)),
+    goal: "",
+  });
+}
+
+function size(binary: string): void {
+  add({
+    section: "size",
+    what: "dist/pulsar (MB)",
+    ours: fmt(statSync(binary).size / 2 ** 20, 1),
+    baseline: "",
+    ratio: "",
+    goal: "",
+  });
+}
+
+const wanted = process.argv.slice(2);
+const want = (s: string) => wanted.length === 0 || wanted.includes(s);
+const binary = await ensureBinary();
+console.log(`bench on ${navigator.hardwareConcurrency} cores, bun ${Bun.version}, wrk ${SECONDS}s per run\n`);
+if (want("ipc")) await ipc();
+if (want("rss")) await rss(binary);
+if (want("http")) await http(binary);
+if (want("hono")) await hono(binary);
+if (want("startup")) await startup(binary);
+if (want("size")) size(binary);
+
+const table = [
+  "| section | what | ours | raw baseline | ratio | goal |",
+  "| --- | --- | ---: | ---: | ---: | --- |",
+  ...rows.map((r) => `| ${r.section} | ${r.what} | ${r.ours} | ${r.baseline} | ${r.ratio} | ${r.goal} |`),
+].join("\n");
+console.log(`\n${table}`);
+writeFileSync(join(HERE, "last-results.md"), `${table}\n`);
