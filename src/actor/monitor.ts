@@ -160,11 +160,13 @@ export class Monitor {
       const ranFor = Date.now() - w.startedAt;
       this.#crashes = ranFor > CRASH_LOOP_MS ? 1 : this.#crashes + 1;
       const delay = this.#crashes <= 1 ? 0 : Math.min(100 * 2 ** (this.#crashes - 1), 30_000);
+      clearTimeout(this.#respawn);
+      // Spawn first, then log: the replacement's boot should not wait on our output.
+      if (delay) this.#respawn = setTimeout(() => this.manageWorkers(), delay);
+      else this.manageWorkers();
       this.log.warn(
         `${w.name} (pid ${w.pid}) died (${describeExit(exit)}); replacing it${delay ? ` in ${delay} ms` : ""}`,
       );
-      clearTimeout(this.#respawn);
-      this.#respawn = setTimeout(() => this.manageWorkers(), delay);
       return;
     }
     this.manageWorkers();
