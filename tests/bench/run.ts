@@ -12,6 +12,16 @@ const HERE = import.meta.dir;
 const fixture = (name: string) => join(HERE, "fixtures", name);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const rows: Row[] = [];
+/** `pulsar <command…> --bind 127.0.0.1:PORT`, quiet, with its own pid file. */
+const pulsarArgs = (port: number, ...command: string[]) => [
+  ...command,
+  "--bind",
+  `127.0.0.1:${port}`,
+  "--log-level",
+  "warn",
+  "--pid-file",
+  `/tmp/pulsar-bench-${port}.pid`,
+];
 const add = (row: Row) => {
   rows.push(row);
   console.log(
@@ -61,19 +71,7 @@ async function ipc(): Promise<void> {
 
 async function rss(binary: string): Promise<void> {
   const port = freePort();
-  const ours = start([
-    binary,
-    "run",
-    "hello",
-    "--workers",
-    "4",
-    "--bind",
-    `127.0.0.1:${port}`,
-    "--log-level",
-    "warn",
-    "--pid-file",
-    `/tmp/pulsar-bench-rss-${port}.pid`,
-  ]);
+  const ours = start([binary, ...pulsarArgs(port, "run", "hello", "--workers", "4")]);
   const rawPort = freePort();
   const raw = start([BUN, fixture("raw-hello.ts"), String(rawPort)]);
   try {
@@ -153,20 +151,7 @@ async function http(binary: string): Promise<void> {
   for (const n of [1, 2]) {
     await versus(
       `pulsar run hello --workers ${n} vs ${n} raw Bun.serve`,
-      (port) =>
-        start([
-          binary,
-          "run",
-          "hello",
-          "--workers",
-          String(n),
-          "--bind",
-          `127.0.0.1:${port}`,
-          "--log-level",
-          "warn",
-          "--pid-file",
-          `/tmp/pulsar-bench-${port}.pid`,
-        ]).stop,
+      (port) => start([binary, ...pulsarArgs(port, "run", "hello", "--workers", String(n))]).stop,
       (port) => {
         const procs = Array.from({ length: n }, () => start([BUN, fixture("raw-hello.ts"), String(port)]));
         return async () => {
@@ -182,44 +167,20 @@ async function http(binary: string): Promise<void> {
 async function hono(binary: string): Promise<void> {
   await versus(
     "Hono app: pulsar serve --workers 1 vs raw Bun.serve",
-    (port) =>
-      start([
-        binary,
-        "serve",
-        fixture("hono-app.ts"),
-        "--workers",
-        "1",
-        "--bind",
-        `127.0.0.1:${port}`,
-        "--log-level",
-        "warn",
-        "--pid-file",
-        `/tmp/pulsar-bench-${port}.pid`,
-      ]).stop,
+    (port) => start([binary, ...pulsarArgs(port, "serve", fixture("hono-app.ts"), "--workers", "1")]).stop,
     (port) => start([BUN, fixture("raw-hono.ts"), String(port)]).stop,
     "/hi/bench",
     "≥ 0.95×",
   );
 }
 
-async function startup(binary: string): Promise<void> {
+/** Median ms from spawning `cmd(port)` to its first 200, over five starts. */
+async function timeToFirst200(cmd: (port: number) => string[]): Promise<number> {
   const times: number[] = [];
   for (let i = 0; i < 5; i++) {
     const port = freePort();
     const t0 = performance.now();
-    const p = start([
-      binary,
-      "run",
-      "hello",
-      "--workers",
-      "4",
-      "--bind",
-      `127.0.0.1:${port}`,
-      "--log-level",
-      "warn",
-      "--pid-file",
-      `/tmp/pulsar-bench-${port}.pid`,
-    ]);
+    const p = start(cmd(port));
     try {
       await waitHttp(`http://127.0.0.1:${port}/`);
       times.push(performance.now() - t0);
@@ -227,24 +188,18 @@ async function startup(binary: string): Promise<void> {
       await p.stop();
     }
   }
-  const raw: number[] = [];
-  for (let i = 0; i < 5; i++) {
-    const port = freePort();
-    const t0 = performance.now();
-    const p = start([BUN, fixture("raw-hello.ts"), String(port)]);
-    try {
-      await waitHttp(`http://127.0.0.1:${port}/`);
-      raw.push(performance.now() - t0);
-    } finally {
-      await p.stop();
-    }
-  }
+  return median(times);
+}
+
+async function startup(binary: string): Promise<void> {
+  const ours = await timeToFirst200((port) => [binary, ...pulsarArgs(port, "run", "hello", "--workers", "4")]);
+  const raw = await timeToFirst200((port) => [BUN, fixture("raw-hello.ts"), String(port)]);
   add({
     section: "startup",
     what: "dist/pulsar run hello --workers 4 → first 200 (median ms)",
-    ours: fmt(median(times), 1),
-    baseline: fmt(median(raw), 1),
-    ratio: ratio(median(times), median(raw)),
+    ours: fmt(ours, 1),
+    baseline: fmt(raw, 1),
+    ratio: ratio(ours, raw),
     goal: "",
   });
 }
