@@ -4,6 +4,10 @@ import type { Application } from "../actor/application.ts";
 type Factory = () => Promise<Application>;
 
 export const BUILTIN_APPS: Record<string, { help: string; load: Factory }> = {
+  httpbin: {
+    help: "an httpbin.org-compatible HTTP test service",
+    load: async () => (await import("../../apps/httpbin/index.ts")).httpbin(),
+  },
   hello: { help: "Hello World! over HTTP", load: async () => (await import("../../apps/hello/index.ts")).hello() },
   philosophers: {
     help: "the dining philosophers: forks held by the monitor",

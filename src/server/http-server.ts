@@ -34,6 +34,11 @@ export class HttpServer extends Application {
     this.#handler = handler;
   }
 
+  /** The handler a worker serves; an app that needs its settings to build one overrides this. */
+  protected handler(_cfg: AppSettings, _actor: Actor): Handler | Promise<Handler> {
+    return this.#handler;
+  }
+
   override startsOneFirst(cfg: AppSettings): boolean {
     return cfg.bind.some((b) => parseBind(b).port === 0);
   }
@@ -67,7 +72,7 @@ export class HttpServer extends Application {
   }
 
   override async serve(actor: Actor, cfg: AppSettings): Promise<WorkerBody> {
-    const app: Servable = toServable(this.#handler);
+    const app: Servable = toServable(await this.handler(cfg, actor));
     let draining = false;
     const fetch = (req: Request, server: Server<unknown>) => {
       actor.countRequest();

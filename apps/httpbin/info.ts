@@ -1,0 +1,83 @@
+/**
+ * The request "info" JSON that httpbin.org returns: args, headers, origin and
+ * url, plus data, files, form and json for the body-carrying methods.
+ */
+import type { Context } from "hono";
+
+type Multi = Record<string, string | string[]>;
+
+/** httpbin.org shows header names in Title-Case. */
+export function titleCase(name: string): string {
+  return name.replace(/(^|-)([a-z])/g, (_m, dash: string, c: string) => dash + c.toUpperCase());
+}
+
+/** Collapse repeated keys into arrays, as httpbin does for args and form fields. */
+function multi(pairs: Iterable<[string, string]>): Multi {
+  const out: Multi = {};
+  for (const [k, v] of pairs) {
+    const prev = out[k];
+    out[k] = prev === undefined ? v : Array.isArray(prev) ? [...prev, v] : [prev, v];
+  }
+  return out;
+}
+
+export function args(c: Context): Multi {
+  return multi(new URL(c.req.url).searchParams);
+}
+
+export function headers(c: Context): Record<string, string> {
+  const out: Record<string, string> = {};
+  c.req.raw.headers.forEach((value, name) => {
+    out[titleCase(name)] = value;
+  });
+  return out;
+}
+
+/** The client address: X-Forwarded-For's first hop if a proxy set it, else the socket's peer. */
+export function origin(c: Context): string {
+  const forwarded = c.req.header("x-forwarded-for");
+  if (forwarded) return forwarded.split(",")[0]?.trim() ?? "";
+  const server = c.env as { requestIP?: (r: Request) => { address: string } | null } | undefined;
+  return server?.requestIP?.(c.req.raw)?.address ?? "127.0.0.1";
+}
+
+export function base(c: Context): Record<string, unknown> {
+  return { args: args(c), headers: headers(c), origin: origin(c), url: c.req.url };
+}
+
+/** Bytes as text when they are UTF-8, else a base64 data URL (httpbin's rule). */
+export function textOrDataUrl(bytes: Uint8Array, type = "application/octet-stream"): string {
+  try {
+    return new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+  } catch {
+    return `data:${type};base64,${Buffer.from(bytes).toString("base64")}`;
+  }
+}
+
+/** The body fields: data, files, form, json. */
+export async function body(c: Context): Promise<Record<string, unknown>> {
+  const type = c.req.header("content-type") ?? "";
+  const out = { data: "", files: {} as Multi, form: {} as Multi, json: null as unknown };
+  if (type.startsWith("multipart/form-data") || type.startsWith("application/x-www-form-urlencoded")) {
+    const form = await c.req.raw.formData();
+    const fields: [string, string][] = [];
+    const files: [string, string][] = [];
+    for (const [name, value] of form.entries() as Iterable<[string, string | File]>) {
+      if (typeof value === "string") fields.push([name, value]);
+      else files.push([name, textOrDataUrl(new Uint8Array(await value.arrayBuffer()), value.type || undefined)]);
+    }
+    out.form = multi(fields);
+    out.files = multi(files);
+    return out;
+  }
+  const bytes = new Uint8Array(await c.req.arrayBuffer());
+  out.data = textOrDataUrl(bytes);
+  if (type.includes("json") && bytes.length) {
+    try {
+      out.json = JSON.parse(out.data);
+    } catch {
+      out.json = null;
+    }
+  }
+  return out;
+}

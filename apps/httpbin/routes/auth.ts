@@ -1,0 +1,82 @@
+/**
+ * Auth: /basic-auth/{u}/{p}, /hidden-basic-auth/{u}/{p} (404 instead of a
+ * challenge), /bearer, and /digest-auth/{qop}/{u}/{p}[/{algorithm}]: a real
+ * RFC 7616 challenge and verification (MD5 and SHA-256, qop auth and auth-int)
+ * that `curl --digest` and python-requests pass.
+ */
+import { Hono } from "hono";
+
+export const auth = new Hono();
+
+function basicUser(header: string | undefined): [string, string] | null {
+  const m = /^Basic\s+(.+)$/i.exec(header ?? "");
+  if (!m?.[1]) return null;
+  const decoded = Buffer.from(m[1], "base64").toString("utf8");
+  const i = decoded.indexOf(":");
+  return i < 0 ? null : [decoded.slice(0, i), decoded.slice(i + 1)];
+}
+
+auth.get("/basic-auth/:user/:passwd", (c) => {
+  const got = basicUser(c.req.header("authorization"));
+  if (got?.[0] === c.req.param("user") && got[1] === c.req.param("passwd"))
+    return c.json({ authenticated: true, user: got[0] });
+  return c.body(null, 401, { "www-authenticate": 'Basic realm="Fake Realm"' });
+});
+
+auth.get("/hidden-basic-auth/:user/:passwd", (c) => {
+  const got = basicUser(c.req.header("authorization"));
+  if (got?.[0] === c.req.param("user") && got[1] === c.req.param("passwd"))
+    return c.json({ authenticated: true, user: got[0] });
+  return c.json({ error: "not found" }, 404);
+});
+
+auth.get("/bearer", (c) => {
+  const m = /^Bearer\s+(\S+)$/i.exec(c.req.header("authorization") ?? "");
+  if (!m) return c.body(null, 401, { "www-authenticate": "Bearer" });
+  return c.json({ authenticated: true, token: m[1] });
+});
+
+const REALM = "me@kennethreitz.com";
+type Algorithm = "MD5" | "SHA-256";
+
+function hash(algorithm: Algorithm, text: string | Uint8Array): string {
+  return new Bun.CryptoHasher(algorithm === "MD5" ? "md5" : "sha256").update(text).digest("hex");
+}
+
+/** The parameters of a `Digest k="v", k2=v2` header. */
+export function parseDigest(header: string): Record<string, string> | null {
+  const m = /^Digest\s+(.*)$/i.exec(header);
+  if (!m?.[1]) return null;
+  const out: Record<string, string> = {};
+  for (const part of m[1].matchAll(/([a-zA-Z0-9_-]+)=(?:"((?:[^"\\]|\\.)*)"|([^,\s]*))/g))
+    out[(part[1] as string).toLowerCase()] = part[2] ?? part[3] ?? "";
+  return out;
+}
+
+function challenge(qop: string, algorithm: Algorithm, stale = false): Record<string, string> {
+  const nonce = hash("MD5", `${Date.now()}:${Math.random()}`);
+  const opaque = hash("MD5", crypto.randomUUID());
+  const qopPart = qop === "auth" || qop === "auth-int" ? `, qop="${qop}"` : "";
+  return {
+    "www-authenticate": `Digest realm="${REALM}", nonce="${nonce}"${qopPart}, opaque="${opaque}", algorithm=${algorithm}, stale=${stale ? "TRUE" : "FALSE"}`,
+  };
+}
+
+auth.get("/digest-auth/:qop/:user/:passwd/:algorithm?", async (c) => {
+  const { qop, user, passwd } = c.req.param();
+  const algorithm = (c.req.param("algorithm") ?? "MD5").toUpperCase() as Algorithm;
+  if (algorithm !== "MD5" && algorithm !== "SHA-256") return c.json({ error: "algorithm must be MD5 or SHA-256" }, 400);
+  const given = parseDigest(c.req.header("authorization") ?? "");
+  if (!given || given.username !== user) return c.body(null, 401, challenge(qop, algorithm));
+  const body = new Uint8Array(await c.req.arrayBuffer());
+  const ha1 = hash(algorithm, `${user}:${given.realm ?? REALM}:${passwd}`);
+  const ha2 =
+    given.qop === "auth-int"
+      ? hash(algorithm, `${c.req.method}:${given.uri}:${hash(algorithm, body)}`)
+      : hash(algorithm, `${c.req.method}:${given.uri}`);
+  const expected = given.qop
+    ? hash(algorithm, `${ha1}:${given.nonce}:${given.nc}:${given.cnonce}:${given.qop}:${ha2}`)
+    : hash(algorithm, `${ha1}:${given.nonce}:${ha2}`);
+  if (expected !== given.response) return c.body(null, 401, challenge(qop, algorithm));
+  return c.json({ authenticated: true, user });
+});

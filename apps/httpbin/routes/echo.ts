@@ -1,0 +1,17 @@
+/** The echo routes: /get, /post, /put, /patch, /delete, /anything, and the request inspection routes. */
+import { Hono } from "hono";
+import { base, body, headers, origin } from "../info.ts";
+
+export const echo = new Hono();
+
+echo.get("/get", (c) => c.json(base(c)));
+for (const method of ["post", "put", "patch", "delete"] as const) {
+  echo.on(method.toUpperCase(), `/${method}`, async (c) => c.json({ ...base(c), ...(await body(c)) }));
+}
+echo.all("/anything/*", async (c) => c.json({ ...base(c), ...(await body(c)), method: c.req.method }));
+echo.all("/anything", async (c) => c.json({ ...base(c), ...(await body(c)), method: c.req.method }));
+
+echo.get("/headers", (c) => c.json({ headers: headers(c) }));
+echo.get("/ip", (c) => c.json({ origin: origin(c) }));
+echo.get("/user-agent", (c) => c.json({ "user-agent": c.req.header("user-agent") ?? null }));
+echo.get("/uuid", (c) => c.json({ uuid: crypto.randomUUID() }));

@@ -1,0 +1,224 @@
+/** httpbin's routes, in-process with app.request(): shapes, codes and headers as httpbin.org has them. */
+import { describe, expect, it } from "bun:test";
+import { gunzipSync } from "node:zlib";
+import { createHttpbin } from "../../apps/httpbin/index.ts";
+import { pickStatus } from "../../apps/httpbin/routes/status.ts";
+
+const app = createHttpbin({ redirectHosts: ["example.org"] });
+const req = (path: string, init?: RequestInit) => app.request(`http://httpbin.test${path}`, init);
+const json = async (path: string, init?: RequestInit) =>
+  (await req(path, init)).json() as Promise<Record<string, unknown>>;
+
+describe("httpbin echo routes", () => {
+  it("answers /get with args (repeated keys as arrays), Title-Case headers, origin and url", async () => {
+    const body = await json("/get?a=1&a=2&b=x", { headers: { "x-thing": "yes" } });
+    expect(body.args).toEqual({ a: ["1", "2"], b: "x" });
+    expect((body.headers as Record<string, string>)["X-Thing"]).toBe("yes");
+    expect(body.url).toBe("http://httpbin.test/get?a=1&a=2&b=x");
+    expect(Object.keys(body).sort()).toEqual(["args", "headers", "origin", "url"]);
+  });
+
+  it("adds data, files, form and json on /post, parsing JSON", async () => {
+    const body = await json("/post", {
+      method: "POST",
+      body: '{"k":[1,2]}',
+      headers: { "content-type": "application/json" },
+    });
+    expect(body).toMatchObject({ data: '{"k":[1,2]}', json: { k: [1, 2] }, form: {}, files: {} });
+  });
+
+  it("parses urlencoded and multipart forms, with files", async () => {
+    const form = await json("/post", { method: "POST", body: new URLSearchParams("a=1&a=2&b=3") });
+    expect(form.form).toEqual({ a: ["1", "2"], b: "3" });
+    const data = new FormData();
+    data.append("name", "ada");
+    data.append("upload", new File(["hello file"], "h.txt", { type: "text/plain" }));
+    const multi = await json("/put", { method: "PUT", body: data });
+    expect(multi.form).toEqual({ name: "ada" });
+    expect(multi.files).toEqual({ upload: "hello file" });
+  });
+
+  it("turns a non-UTF-8 body into a base64 data URL", async () => {
+    const body = await json("/patch", { method: "PATCH", body: new Uint8Array([0xff, 0xfe, 0x00]) });
+    expect(body.data).toBe("data:application/octet-stream;base64,//4A");
+  });
+
+  it("echoes any method and path on /anything, with the method", async () => {
+    const body = await json("/anything/deep/path?x=1", { method: "DELETE" });
+    expect(body.method).toBe("DELETE");
+    expect(body.url).toBe("http://httpbin.test/anything/deep/path?x=1");
+  });
+
+  it("inspects headers, user-agent and uuid", async () => {
+    expect((await json("/user-agent", { headers: { "user-agent": "tester/1" } }))["user-agent"]).toBe("tester/1");
+    expect((await json("/uuid")).uuid).toMatch(/^[0-9a-f-]{36}$/);
+    expect(await json("/ip", { headers: { "x-forwarded-for": "10.1.2.3, 10.0.0.1" } })).toEqual({ origin: "10.1.2.3" });
+  });
+});
+
+describe("httpbin status and redirects", () => {
+  it("answers /status/{code}, with the headers that code needs", async () => {
+    expect((await req("/status/404")).status).toBe(404);
+    expect((await req("/status/401")).headers.get("www-authenticate")).toBe('Basic realm="Fake Realm"');
+    expect((await req("/status/302")).headers.get("location")).toBe("/redirect/1");
+    expect((await req("/status/nope")).status).toBe(400);
+  });
+
+  it("picks weighted codes by their weights", () => {
+    expect(pickStatus("200:0.5,500:0.5", 0.2)).toBe(200);
+    expect(pickStatus("200:0.5,500:0.5", 0.7)).toBe(500);
+    expect(pickStatus("200:0,418:1", 0.01)).toBe(418);
+    expect(pickStatus("99")).toBeNull();
+  });
+
+  it("chains /redirect/{n} down to /get, relative or absolute", async () => {
+    expect((await req("/redirect/3")).headers.get("location")).toBe("/relative-redirect/2");
+    expect((await req("/relative-redirect/1")).headers.get("location")).toBe("/get");
+    expect((await req("/redirect/2?absolute=true")).headers.get("location")).toBe(
+      "http://httpbin.test/absolute-redirect/1",
+    );
+  });
+
+  it("follows /redirect-to only to relative URLs and allowed hosts: no open redirect", async () => {
+    const rel = await req("/redirect-to?url=/get&status_code=307");
+    expect(rel.status).toBe(307);
+    expect(rel.headers.get("location")).toBe("/get");
+    expect((await req("/redirect-to?url=http://example.org/x")).headers.get("location")).toBe("http://example.org/x");
+    expect((await req("/redirect-to?url=http://evil.com/")).status).toBe(403);
+  });
+});
+
+describe("httpbin cookies and auth", () => {
+  it("reads, sets and deletes cookies", async () => {
+    expect(await json("/cookies", { headers: { cookie: "a=1; b=2" } })).toEqual({ cookies: { a: "1", b: "2" } });
+    const set = await req("/cookies/set?k=v");
+    expect(set.status).toBe(302);
+    expect(set.headers.get("set-cookie")).toBe("k=v; Path=/");
+    expect((await req("/cookies/set/n/m")).headers.get("set-cookie")).toBe("n=m; Path=/");
+    expect((await req("/cookies/delete?k")).headers.get("set-cookie")).toContain("k=; Max-Age=0");
+  });
+
+  it("challenges and accepts basic auth, and hides the challenge on hidden-basic-auth", async () => {
+    const auth = { authorization: `Basic ${btoa("u:p")}` };
+    expect((await req("/basic-auth/u/p")).status).toBe(401);
+    expect(await json("/basic-auth/u/p", { headers: auth })).toEqual({ authenticated: true, user: "u" });
+    expect((await req("/hidden-basic-auth/u/p")).status).toBe(404);
+    expect((await req("/hidden-basic-auth/u/p", { headers: auth })).status).toBe(200);
+  });
+
+  it("takes a bearer token", async () => {
+    expect((await req("/bearer")).status).toBe(401);
+    expect(await json("/bearer", { headers: { authorization: "Bearer t0k" } })).toEqual({
+      authenticated: true,
+      token: "t0k",
+    });
+  });
+
+  it("verifies a digest answer computed as a client would (MD5, qop=auth)", async () => {
+    const challenge = (await req("/digest-auth/auth/u/p")).headers.get("www-authenticate") as string;
+    const nonce = /nonce="([^"]+)"/.exec(challenge)?.[1] as string;
+    const md5 = (s: string) => new Bun.CryptoHasher("md5").update(s).digest("hex");
+    const [uri, nc, cnonce] = ["/digest-auth/auth/u/p", "00000001", "abc"];
+    const response = md5(`${md5("u:me@kennethreitz.com:p")}:${nonce}:${nc}:${cnonce}:auth:${md5(`GET:${uri}`)}`);
+    const header = `Digest username="u", realm="me@kennethreitz.com", nonce="${nonce}", uri="${uri}", qop=auth, nc=${nc}, cnonce="${cnonce}", response="${response}"`;
+    expect(await json(uri, { headers: { authorization: header } })).toEqual({ authenticated: true, user: "u" });
+    expect((await req(uri, { headers: { authorization: header.replace(response, "0".repeat(32)) } })).status).toBe(401);
+  });
+});
+
+describe("httpbin bytes and streams", () => {
+  it("gives reproducible /bytes with a seed", async () => {
+    const a = new Uint8Array(await (await req("/bytes/64?seed=7")).arrayBuffer());
+    const b = new Uint8Array(await (await req("/bytes/64?seed=7")).arrayBuffer());
+    expect(a.length).toBe(64);
+    expect(a).toEqual(b);
+  });
+
+  it("streams n JSON lines on /stream/{n} and n chunks of m bytes on /stream/{m}/{n}", async () => {
+    const lines = (await (await req("/stream/3")).text())
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
+    expect(lines.map((l) => l.id)).toEqual([0, 1, 2]);
+    expect(await (await req("/stream/4/3")).text()).toBe("a".repeat(12));
+    expect((await (await req("/stream-bytes/5000?chunk_size=1000")).arrayBuffer()).byteLength).toBe(5000);
+  });
+
+  it("honours Range on /range/{n}: 206, 416, Accept-Ranges and ETag", async () => {
+    const full = await req("/range/26");
+    expect(await full.text()).toBe("abcdefghijklmnopqrstuvwxyz");
+    expect(full.headers.get("accept-ranges")).toBe("bytes");
+    expect(full.headers.get("etag")).toBe("range26");
+    const part = await req("/range/26", { headers: { range: "bytes=2-5" } });
+    expect(part.status).toBe(206);
+    expect(part.headers.get("content-range")).toBe("bytes 2-5/26");
+    expect(await part.text()).toBe("cdef");
+    expect(await (await req("/range/26", { headers: { range: "bytes=-3" } })).text()).toBe("xyz");
+    expect((await req("/range/26", { headers: { range: "bytes=30-40" } })).status).toBe(416);
+  });
+
+  it("clamps /delay to its cap and answers after the delay", async () => {
+    const t0 = performance.now();
+    expect((await req("/delay/0.2")).status).toBe(200);
+    expect(performance.now() - t0).toBeGreaterThanOrEqual(190);
+  });
+
+  it("drips numbytes over the duration with the asked code", async () => {
+    const res = await req("/drip?duration=0.2&numbytes=5&code=201");
+    expect(res.status).toBe(201);
+    expect(await res.text()).toBe("*****");
+  });
+});
+
+describe("httpbin content", () => {
+  it("compresses /gzip and says so", async () => {
+    const res = await req("/gzip");
+    expect(res.headers.get("content-encoding")).toBe("gzip");
+    expect(JSON.parse(gunzipSync(new Uint8Array(await res.arrayBuffer())).toString()).gzipped).toBe(true);
+  });
+
+  it("answers 304 on /cache with a validator, and /etag with 304 and 412", async () => {
+    expect((await req("/cache", { headers: { "if-none-match": "x" } })).status).toBe(304);
+    expect((await req("/cache")).headers.get("last-modified")).toBeTruthy();
+    expect((await req("/cache/60")).headers.get("cache-control")).toBe("public, max-age=60");
+    expect((await req("/etag/abc", { headers: { "if-none-match": '"abc"' } })).status).toBe(304);
+    expect((await req("/etag/abc", { headers: { "if-match": '"other"' } })).status).toBe(412);
+    expect((await req("/etag/abc")).headers.get("etag")).toBe('"abc"');
+  });
+
+  it("sets the asked response headers and decodes base64", async () => {
+    const res = await req("/response-headers?x-a=1&x-a=2&server=me");
+    expect(res.headers.get("x-a")).toBe("1, 2");
+    expect(await res.json()).toMatchObject({ "x-a": ["1", "2"], server: "me" });
+    expect(await (await req("/base64/SFRUUEJJTiBpcyBhd2Vzb21l")).text()).toBe("HTTPBIN is awesome");
+    expect((await req("/base64/!!!")).status).toBe(400);
+  });
+
+  it("serves the fixed documents with their types", async () => {
+    expect((await req("/html")).headers.get("content-type")).toStartWith("text/html");
+    expect((await req("/xml")).headers.get("content-type")).toBe("application/xml");
+    expect(((await json("/json")).slideshow as { title: string }).title).toBe("Sample Slide Show");
+    expect(await (await req("/robots.txt")).text()).toBe("User-agent: *\nDisallow: /deny\n");
+    expect(await (await req("/plaintext")).text()).toBe("Hello, World!");
+    expect((await (await req("/links/3/1")).text()).match(/<a /g)?.length).toBe(2);
+  });
+
+  it("answers 417 on /expect with Expect: 100-continue", async () => {
+    expect((await req("/expect", { method: "POST", headers: { expect: "100-continue" }, body: "x" })).status).toBe(417);
+  });
+
+  it("answers CORS preflights on every route", async () => {
+    const res = await req("/post", {
+      method: "OPTIONS",
+      headers: { origin: "http://a.test", "access-control-request-method": "POST" },
+    });
+    expect(res.status).toBe(204);
+    expect(res.headers.get("access-control-allow-origin")).toBe("http://a.test");
+    expect(res.headers.get("access-control-allow-credentials")).toBe("true");
+  });
+
+  it("lists the routes on the landing page", async () => {
+    const page = await (await req("/")).text();
+    for (const route of ["/get", "/digest-auth", "/range/{n}", "/stream-bytes"]) expect(page).toContain(route);
+  });
+});
