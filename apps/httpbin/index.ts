@@ -3,9 +3,11 @@
  *   pulsar run httpbin --workers 2
  */
 import { Hono } from "hono";
+import { websocket } from "hono/bun";
 import { cors } from "hono/cors";
 import type { AppSettings } from "../../src/config/resolve.ts";
 import { defineSetting } from "../../src/config/settings.ts";
+import type { Handler } from "../../src/server/handler.ts";
 import { HttpServer, type HttpServerOptions } from "../../src/server/http-server.ts";
 import { landingPage } from "./landing.ts";
 import { auth } from "./routes/auth.ts";
@@ -14,6 +16,8 @@ import { content } from "./routes/content.ts";
 import { cookies } from "./routes/cookies.ts";
 import { documents } from "./routes/documents.ts";
 import { echo } from "./routes/echo.ts";
+import { images } from "./routes/images.ts";
+import { live } from "./routes/live.ts";
 import { redirects } from "./routes/redirects.ts";
 import { status } from "./routes/status.ts";
 
@@ -39,16 +43,29 @@ export function createHttpbin(options: HttpbinOptions = {}): Hono {
   const app = new Hono();
   // httpbin.org answers every origin, with credentials.
   app.use(cors({ origin: (origin) => origin || "*", credentials: true, maxAge: 3600 }));
-  app.get("/", (c) => c.html(landingPage(options.bodyLimit ?? 2 ** 24)));
-  for (const routes of [echo, status, redirects(options.redirectHosts ?? []), cookies, auth, bytes, content, documents])
+  const limit = options.bodyLimit ?? 2 ** 24;
+  app.get("/", (c) => c.html(landingPage(limit)));
+  for (const routes of [
+    echo,
+    status,
+    redirects(options.redirectHosts ?? []),
+    cookies,
+    auth,
+    bytes,
+    content,
+    documents,
+    images,
+    live(limit),
+  ])
     app.route("/", routes);
   return app;
 }
 
 /** Builds the app in each worker from that worker's settings. */
 class HttpbinServer extends HttpServer {
-  protected override handler(cfg: AppSettings): Hono {
-    return createHttpbin({ redirectHosts: cfg.redirect_hosts as string[], bodyLimit: cfg.stream_buffer });
+  protected override handler(cfg: AppSettings): Handler {
+    const app = createHttpbin({ redirectHosts: cfg.redirect_hosts as string[], bodyLimit: cfg.stream_buffer });
+    return { fetch: app.fetch, websocket };
   }
 }
 

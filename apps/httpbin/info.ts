@@ -54,12 +54,12 @@ export function textOrDataUrl(bytes: Uint8Array, type = "application/octet-strea
   }
 }
 
-/** The body fields: data, files, form, json. */
-export async function body(c: Context): Promise<Record<string, unknown>> {
-  const type = c.req.header("content-type") ?? "";
+/** The body fields of a request: data, files, form, json. */
+export async function body(req: Request): Promise<Record<string, unknown>> {
+  const type = req.headers.get("content-type") ?? "";
   const out = { data: "", files: {} as Multi, form: {} as Multi, json: null as unknown };
   if (type.startsWith("multipart/form-data") || type.startsWith("application/x-www-form-urlencoded")) {
-    const form = await c.req.raw.formData();
+    const form = await req.formData();
     const fields: [string, string][] = [];
     const files: [string, string][] = [];
     for (const [name, value] of form.entries() as Iterable<[string, string | File]>) {
@@ -70,7 +70,7 @@ export async function body(c: Context): Promise<Record<string, unknown>> {
     out.files = multi(files);
     return out;
   }
-  const bytes = new Uint8Array(await c.req.arrayBuffer());
+  const bytes = new Uint8Array(await req.arrayBuffer());
   out.data = textOrDataUrl(bytes);
   if (type.includes("json") && bytes.length) {
     try {

@@ -29,6 +29,11 @@ const ROUTES: [string, string][] = [
   ["/response-headers?k=v, /base64/{value}", "response shaping"],
   ["/html, /xml, /json, /robots.txt, /deny, /encoding/utf8, /forms/post, /links/{n}/{offset}", "fixed documents"],
   ["/plaintext, /getsize/{n}, /post_chunks, /expect, /hostname, /dump/request", "the original pulsar's extras"],
+  ["/image (by Accept), /image/png, /image/jpeg, /image/webp, /image/svg", "images"],
+  ["/sse?count=&duration=&delay=", "server-sent events (at most 100, over at most 10 s)"],
+  ["/websocket/echo", "a websocket that echoes each message"],
+  ["/graph (page), /graph-data (websocket)", "100 random points per message, drawn live"],
+  ["PUT /upload", "a streamed multipart upload, 413 as soon as it passes the body limit"],
 ];
 
 export function landingPage(limit: number): string {

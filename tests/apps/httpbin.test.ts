@@ -124,6 +124,18 @@ describe("httpbin cookies and auth", () => {
     expect(await json(uri, { headers: { authorization: header } })).toEqual({ authenticated: true, user: "u" });
     expect((await req(uri, { headers: { authorization: header.replace(response, "0".repeat(32)) } })).status).toBe(401);
   });
+
+  it("verifies SHA-256 digests with qop=auth-int, which hashes the body too", async () => {
+    const uri = "/digest-auth/auth-int/u/p/SHA-256";
+    const challenge = (await req(uri)).headers.get("www-authenticate") as string;
+    expect(challenge).toContain("algorithm=SHA-256");
+    const nonce = /nonce="([^"]+)"/.exec(challenge)?.[1] as string;
+    const sha = (s: string) => new Bun.CryptoHasher("sha256").update(s).digest("hex");
+    const ha2 = sha(`GET:${uri}:${sha("")}`);
+    const response = sha(`${sha("u:me@kennethreitz.com:p")}:${nonce}:00000001:xyz:auth-int:${ha2}`);
+    const header = `Digest username="u", realm="me@kennethreitz.com", nonce="${nonce}", uri="${uri}", qop=auth-int, nc=00000001, cnonce="xyz", response="${response}", algorithm=SHA-256`;
+    expect(await json(uri, { headers: { authorization: header } })).toEqual({ authenticated: true, user: "u" });
+  });
 });
 
 describe("httpbin bytes and streams", () => {
@@ -220,5 +232,45 @@ describe("httpbin content", () => {
   it("lists the routes on the landing page", async () => {
     const page = await (await req("/")).text();
     for (const route of ["/get", "/digest-auth", "/range/{n}", "/stream-bytes"]) expect(page).toContain(route);
+  });
+});
+
+describe("httpbin images, events and uploads", () => {
+  it("serves each image kind, picks one by Accept, and refuses what it cannot give with 406", async () => {
+    for (const [kind, type] of [
+      ["png", "image/png"],
+      ["jpeg", "image/jpeg"],
+      ["webp", "image/webp"],
+      ["svg", "image/svg+xml"],
+    ]) {
+      const res = await req(`/image/${kind}`);
+      expect(res.headers.get("content-type")).toBe(type as string);
+      expect((await res.arrayBuffer()).byteLength).toBeGreaterThan(100);
+    }
+    expect((await req("/image", { headers: { accept: "image/webp" } })).headers.get("content-type")).toBe("image/webp");
+    expect((await req("/image", { headers: { accept: "text/html" } })).status).toBe(406);
+    const png = new Uint8Array(await (await req("/image/png")).arrayBuffer());
+    expect([...png.slice(1, 4)].map((b) => String.fromCharCode(b)).join("")).toBe("PNG");
+  });
+
+  it("sends server-sent events", async () => {
+    const res = await req("/sse?count=3&duration=0");
+    expect(res.headers.get("content-type")).toStartWith("text/event-stream");
+    const events = (await res.text()).trim().split("\n\n");
+    expect(events.length).toBe(3);
+    expect(events[2]).toContain('"id":2');
+    expect(events[0]).toStartWith("event: ping");
+  });
+
+  it("takes a multipart upload on PUT /upload, and answers 413 past the body limit", async () => {
+    const small = createHttpbin({ bodyLimit: 1000 });
+    const form = new FormData();
+    form.append("file", new File(["x".repeat(100)], "x.txt"));
+    const ok = await small.request("http://t/upload", { method: "PUT", body: form });
+    expect(ok.status).toBe(200);
+    expect(((await ok.json()) as { files: Record<string, string> }).files.file).toBe("x".repeat(100));
+    const big = new FormData();
+    big.append("file", new File(["x".repeat(5000)], "x.txt"));
+    expect((await small.request("http://t/upload", { method: "PUT", body: big })).status).toBe(413);
   });
 });

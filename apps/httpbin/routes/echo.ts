@@ -6,10 +6,10 @@ export const echo = new Hono();
 
 echo.get("/get", (c) => c.json(base(c)));
 for (const method of ["post", "put", "patch", "delete"] as const) {
-  echo.on(method.toUpperCase(), `/${method}`, async (c) => c.json({ ...base(c), ...(await body(c)) }));
+  echo.on(method.toUpperCase(), `/${method}`, async (c) => c.json({ ...base(c), ...(await body(c.req.raw)) }));
 }
-echo.all("/anything/*", async (c) => c.json({ ...base(c), ...(await body(c)), method: c.req.method }));
-echo.all("/anything", async (c) => c.json({ ...base(c), ...(await body(c)), method: c.req.method }));
+echo.all("/anything/*", async (c) => c.json({ ...base(c), ...(await body(c.req.raw)), method: c.req.method }));
+echo.all("/anything", async (c) => c.json({ ...base(c), ...(await body(c.req.raw)), method: c.req.method }));
 
 echo.get("/headers", (c) => c.json({ headers: headers(c) }));
 echo.get("/ip", (c) => c.json({ origin: origin(c) }));

@@ -1,0 +1,23 @@
+/**
+ * Tests that need a program from Debian (chromium, python3-requests…) skip with
+ * a clear message where it is missing, but fail under CI=true: CI installs them.
+ */
+import { existsSync } from "node:fs";
+
+export function available(what: string, check: () => boolean, install: string): boolean {
+  if (check()) return true;
+  const message = `${what} is not installed (${install}); its tests are skipped`;
+  if (process.env.CI === "true") throw new Error(`${message}, but CI=true requires them`);
+  console.warn(message);
+  return false;
+}
+
+export const hasChromium = () =>
+  available("chromium", () => existsSync("/usr/bin/chromium"), "apt-get install chromium");
+
+export const hasPythonRequests = () =>
+  available(
+    "python3-requests",
+    () => existsSync("/usr/bin/python3") && Bun.spawnSync(["/usr/bin/python3", "-c", "import requests"]).exitCode === 0,
+    "apt-get install python3-requests",
+  );
