@@ -6,9 +6,16 @@ import type { Context } from "hono";
 
 type Multi = Record<string, string | string[]>;
 
-/** httpbin.org shows header names in Title-Case. */
+const titled = new Map<string, string>();
+
+/** httpbin.org shows header names in Title-Case (cached: the same few names come every time). */
 export function titleCase(name: string): string {
-  return name.replace(/(^|-)([a-z])/g, (_m, dash: string, c: string) => dash + c.toUpperCase());
+  let title = titled.get(name);
+  if (title === undefined) {
+    title = name.replace(/(^|-)([a-z])/g, (_m, dash: string, c: string) => dash + c.toUpperCase());
+    if (titled.size < 4096) titled.set(name, title);
+  }
+  return title;
 }
 
 /** Collapse repeated keys into arrays, as httpbin does for args and form fields. */
@@ -22,7 +29,8 @@ function multi(pairs: Iterable<[string, string]>): Multi {
 }
 
 export function args(c: Context): Multi {
-  return multi(new URL(c.req.url).searchParams);
+  const url = c.req.url;
+  return url.includes("?") ? multi(new URL(url).searchParams) : {};
 }
 
 export function headers(c: Context): Record<string, string> {

@@ -51,6 +51,8 @@ export interface WrkResult {
   rps: number;
   p99ms: number;
   errors: string;
+  /** Bytes per second read, from wrk's Transfer/sec. */
+  bytesPerSec: number;
 }
 
 /** Run wrk and read requests/s, the 99th percentile latency and any errors. */
@@ -62,7 +64,9 @@ export async function wrk(url: string, connections: number, seconds: number): Pr
   const m = out.match(/\s99%\s+([\d.]+)(us|ms|s)/);
   const unit = m?.[2] === "us" ? 0.001 : m?.[2] === "s" ? 1000 : 1;
   const errors = [...out.matchAll(/(Socket errors.*|Non-2xx.*)/g)].map((x) => x[1]).join("; ");
-  return { rps, p99ms: m ? Number(m[1]) * unit : Number.NaN, errors };
+  const t = out.match(/Transfer\/sec:\s+([\d.]+)(B|KB|MB|GB)/);
+  const scale = { B: 1, KB: 2 ** 10, MB: 2 ** 20, GB: 2 ** 30 }[(t?.[2] ?? "B") as "B"];
+  return { rps, p99ms: m ? Number(m[1]) * unit : Number.NaN, errors, bytesPerSec: t ? Number(t[1]) * scale : 0 };
 }
 
 export const median = (xs: number[]) => {

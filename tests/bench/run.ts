@@ -1,6 +1,6 @@
 /**
  * `bun run bench [section…]`: every figure as a ratio to a raw Bun baseline
- * measured in the same run. Sections: ipc, rss, http, hono, startup, size.
+ * measured in the same run. Sections: ipc, rss, http, hono, httpbin, startup, size.
  * Prints a Markdown summary and writes it to tests/bench/last-results.md.
  */
 import { statSync, writeFileSync } from "node:fs";
@@ -191,6 +191,66 @@ async function timeToFirst200(cmd: (port: number) => string[]): Promise<number> 
   return median(times);
 }
 
+/** httpbin routes against the raw Bun.serve hello, one worker each. */
+async function httpbin(binary: string): Promise<void> {
+  const best = async (url: string, connections: number) => {
+    const a = await wrk(url, connections, SECONDS);
+    const b = await wrk(url, connections, SECONDS);
+    return a.rps >= b.rps ? a : b;
+  };
+  const rawPort = freePort();
+  const raw = start([BUN, fixture("raw-hello.ts"), String(rawPort)]);
+  let hello: Awaited<ReturnType<typeof wrk>>;
+  try {
+    await waitHttp(`http://127.0.0.1:${rawPort}/`);
+    hello = await best(`http://127.0.0.1:${rawPort}/`, 64);
+  } finally {
+    await raw.stop();
+  }
+  const port = freePort();
+  const ours = start([binary, ...pulsarArgs(port, "run", "httpbin", "--workers", "1")]);
+  try {
+    await waitHttp(`http://127.0.0.1:${port}/get`);
+    for (const [path, goal] of [
+      ["/get", "≥ 0.6×"],
+      ["/bytes/1024", ""],
+      ["/json", "≥ 0.9×"],
+      ["/plaintext", ""],
+    ] as const) {
+      const r = await best(`http://127.0.0.1:${port}${path}`, 64);
+      if (r.errors) console.log(`  httpbin ${path}: ${r.errors}`);
+      add({
+        section: "httpbin",
+        what: `${path}, 1 worker, -c64, requests/s (vs raw hello)`,
+        ours: fmt(r.rps),
+        baseline: fmt(hello.rps),
+        ratio: ratio(r.rps, hello.rps),
+        goal,
+      });
+    }
+    const stream = await best(`http://127.0.0.1:${port}/stream-bytes/1048576`, 8);
+    add({
+      section: "httpbin",
+      what: "/stream-bytes/1048576, -c8, MB/s",
+      ours: fmt(stream.bytesPerSec / 2 ** 20),
+      baseline: "",
+      ratio: "",
+      goal: "≥ 1 GB/s",
+    });
+    const big = await best(`http://127.0.0.1:${port}/stream-bytes/1048576?chunk_size=1048576`, 8);
+    add({
+      section: "httpbin",
+      what: "/stream-bytes/1048576?chunk_size=1048576, -c8, MB/s",
+      ours: fmt(big.bytesPerSec / 2 ** 20),
+      baseline: "",
+      ratio: "",
+      goal: "",
+    });
+  } finally {
+    await ours.stop();
+  }
+}
+
 async function startup(binary: string): Promise<void> {
   const ours = await timeToFirst200((port) => [binary, ...pulsarArgs(port, "run", "hello", "--workers", "4")]);
   const raw = await timeToFirst200((port) => [BUN, fixture("raw-hello.ts"), String(port)]);
@@ -223,6 +283,7 @@ if (want("ipc")) await ipc();
 if (want("rss")) await rss(binary);
 if (want("http")) await http(binary);
 if (want("hono")) await hono(binary);
+if (want("httpbin")) await httpbin(binary);
 if (want("startup")) await startup(binary);
 if (want("size")) size(binary);
 

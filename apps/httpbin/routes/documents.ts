@@ -80,13 +80,19 @@ const FORM = `<!DOCTYPE html>
 </form>
 </body></html>`;
 
-documents.get("/json", (c) => c.json(SLIDESHOW));
-documents.get("/xml", (c) => c.body(XML, 200, { "content-type": "application/xml" }));
-documents.get("/html", (c) => c.html(HTML));
-documents.get("/robots.txt", (c) => c.text("User-agent: *\nDisallow: /deny\n"));
-documents.get("/deny", (c) => c.text(DENY));
-documents.get("/encoding/utf8", (c) => c.html(UTF8));
-documents.get("/forms/post", (c) => c.html(FORM));
+/** Fixed GET bodies, served by httpbin's fetch before routing: path → [body, content type]. */
+export const STATIC: Map<string, [string, string]> = new Map([
+  ["/json", [JSON.stringify(SLIDESHOW), "application/json"]],
+  ["/plaintext", ["Hello, World!", "text/plain; charset=UTF-8"]],
+  ["/robots.txt", ["User-agent: *\nDisallow: /deny\n", "text/plain; charset=UTF-8"]],
+  ["/xml", [XML, "application/xml"]],
+  ["/html", [HTML, "text/html; charset=UTF-8"]],
+  ["/deny", [DENY, "text/plain; charset=UTF-8"]],
+  ["/encoding/utf8", [UTF8, "text/html; charset=UTF-8"]],
+  ["/forms/post", [FORM, "text/html; charset=UTF-8"]],
+]);
+for (const [path, [text, type]] of STATIC)
+  documents.get(path, () => new Response(text, { headers: { "content-type": type } }));
 
 documents.get("/links/:n/:offset?", (c) => {
   const n = Math.min(Math.max(Math.floor(Number(c.req.param("n")) || 0), 0), 200);
@@ -96,7 +102,6 @@ documents.get("/links/:n/:offset?", (c) => {
 });
 
 // The original pulsar's extras.
-documents.get("/plaintext", (c) => c.text("Hello, World!"));
 documents.get("/getsize/:n", (c) => {
   const size = Math.min(Math.max(Math.floor(Number(c.req.param("n")) || 0), 0), 8 * 2 ** 20);
   return c.json({ ...base(c), size, data: "d".repeat(size) });
