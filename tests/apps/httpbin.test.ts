@@ -125,6 +125,20 @@ describe("httpbin cookies and auth", () => {
     expect((await req(uri, { headers: { authorization: header.replace(response, "0".repeat(32)) } })).status).toBe(401);
   });
 
+  it("says stale=TRUE once a nonce was used stale_after times", async () => {
+    const uri = "/digest-auth/auth/u/p/MD5/1";
+    const nonce = /nonce="([^"]+)"/.exec((await req(uri)).headers.get("www-authenticate") as string)?.[1] as string;
+    const md5 = (s: string) => new Bun.CryptoHasher("md5").update(s).digest("hex");
+    const answer = (nc: string) => {
+      const response = md5(`${md5("u:me@kennethreitz.com:p")}:${nonce}:${nc}:c:auth:${md5(`GET:${uri}`)}`);
+      return `Digest username="u", realm="me@kennethreitz.com", nonce="${nonce}", uri="${uri}", qop=auth, nc=${nc}, cnonce="c", response="${response}"`;
+    };
+    expect((await req(uri, { headers: { authorization: answer("00000001") } })).status).toBe(200);
+    const stale = await req(uri, { headers: { authorization: answer("00000002") } });
+    expect(stale.status).toBe(401);
+    expect(stale.headers.get("www-authenticate")).toContain("stale=TRUE");
+  });
+
   it("verifies SHA-256 digests with qop=auth-int, which hashes the body too", async () => {
     const uri = "/digest-auth/auth-int/u/p/SHA-256";
     const challenge = (await req(uri)).headers.get("www-authenticate") as string;

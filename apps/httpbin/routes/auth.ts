@@ -62,8 +62,20 @@ function challenge(qop: string, algorithm: Algorithm, stale = false): Record<str
   };
 }
 
-auth.get("/digest-auth/:qop/:user/:passwd/:algorithm?", async (c) => {
+/** How many times each nonce was answered correctly, for stale_after (bounded: oldest forgotten first). */
+const nonceUses = new Map<string, number>();
+function used(nonce: string): number {
+  const n = (nonceUses.get(nonce) ?? 0) + 1;
+  nonceUses.delete(nonce);
+  nonceUses.set(nonce, n);
+  if (nonceUses.size > 10_000) nonceUses.delete(nonceUses.keys().next().value as string);
+  return n;
+}
+
+auth.get("/digest-auth/:qop/:user/:passwd/:algorithm?/:stale_after?", async (c) => {
   const { qop, user, passwd } = c.req.param();
+  const staleAfter =
+    c.req.param("stale_after") === undefined ? Number.POSITIVE_INFINITY : Number(c.req.param("stale_after"));
   const algorithm = (c.req.param("algorithm") ?? "MD5").toUpperCase() as Algorithm;
   if (algorithm !== "MD5" && algorithm !== "SHA-256") return c.json({ error: "algorithm must be MD5 or SHA-256" }, 400);
   const given = parseDigest(c.req.header("authorization") ?? "");
@@ -78,5 +90,7 @@ auth.get("/digest-auth/:qop/:user/:passwd/:algorithm?", async (c) => {
     ? hash(algorithm, `${ha1}:${given.nonce}:${given.nc}:${given.cnonce}:${given.qop}:${ha2}`)
     : hash(algorithm, `${ha1}:${given.nonce}:${ha2}`);
   if (expected !== given.response) return c.body(null, 401, challenge(qop, algorithm));
+  // After stale_after answers with one nonce, ask the client for a fresh one (stale=TRUE: no new password).
+  if (used(given.nonce ?? "") > staleAfter) return c.body(null, 401, challenge(qop, algorithm, true));
   return c.json({ authenticated: true, user });
 });
