@@ -13,7 +13,10 @@ const ROUTES: [string, string][] = [
   ],
   ["/cookies, /cookies/set?k=v, /cookies/set/{name}/{value}, /cookies/delete?k", "cookies"],
   ["/basic-auth/{user}/{passwd}, /hidden-basic-auth/{user}/{passwd}, /bearer", "auth challenges"],
-  ["/digest-auth/{qop}/{user}/{passwd}[/{algorithm}[/{stale_after}]]", "digest auth (MD5, SHA-256; qop auth, auth-int; stale after n uses of a nonce)"],
+  [
+    "/digest-auth/{qop}/{user}/{passwd}[/{algorithm}[/{stale_after}]]",
+    "digest auth (MD5, SHA-256; qop auth, auth-int; stale after n uses of a nonce)",
+  ],
   ["/delay/{n}", `the request after n seconds (at most ${LIMITS.delaySeconds})`],
   [
     "/drip?duration=&numbytes=&code=&delay=",
