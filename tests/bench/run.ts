@@ -191,25 +191,14 @@ async function timeToFirst200(cmd: (port: number) => string[]): Promise<number> 
   return median(times);
 }
 
-/** httpbin routes against the raw Bun.serve hello, one worker each. */
+/** httpbin routes against the raw Bun.serve hello, one worker each, both up at once and loaded in turn. */
 async function httpbin(binary: string): Promise<void> {
-  const best = async (url: string, connections: number) => {
-    const a = await wrk(url, connections, SECONDS);
-    const b = await wrk(url, connections, SECONDS);
-    return a.rps >= b.rps ? a : b;
-  };
   const rawPort = freePort();
-  const raw = start([BUN, fixture("raw-hello.ts"), String(rawPort)]);
-  let hello: Awaited<ReturnType<typeof wrk>>;
-  try {
-    await waitHttp(`http://127.0.0.1:${rawPort}/`);
-    hello = await best(`http://127.0.0.1:${rawPort}/`, 64);
-  } finally {
-    await raw.stop();
-  }
   const port = freePort();
+  const raw = start([BUN, fixture("raw-hello.ts"), String(rawPort)]);
   const ours = start([binary, ...pulsarArgs(port, "run", "httpbin", "--workers", "1")]);
   try {
+    await waitHttp(`http://127.0.0.1:${rawPort}/`);
     await waitHttp(`http://127.0.0.1:${port}/get`);
     for (const [path, goal] of [
       ["/get", "≥ 0.6×"],
@@ -217,37 +206,37 @@ async function httpbin(binary: string): Promise<void> {
       ["/json", "≥ 0.9×"],
       ["/plaintext", ""],
     ] as const) {
-      const r = await best(`http://127.0.0.1:${port}${path}`, 64);
-      if (r.errors) console.log(`  httpbin ${path}: ${r.errors}`);
+      // Alternate, best of two each: this machine's throughput drifts by ±15 % over a minute.
+      let [base, mine] = [0, 0];
+      for (let round = 0; round < 2; round++) {
+        base = Math.max(base, (await wrk(`http://127.0.0.1:${rawPort}/`, 64, SECONDS)).rps);
+        const r = await wrk(`http://127.0.0.1:${port}${path}`, 64, SECONDS);
+        if (r.errors) console.log(`  httpbin ${path}: ${r.errors}`);
+        mine = Math.max(mine, r.rps);
+      }
       add({
         section: "httpbin",
         what: `${path}, 1 worker, -c64, requests/s (vs raw hello)`,
-        ours: fmt(r.rps),
-        baseline: fmt(hello.rps),
-        ratio: ratio(r.rps, hello.rps),
+        ours: fmt(mine),
+        baseline: fmt(base),
+        ratio: ratio(mine, base),
         goal,
       });
     }
-    const stream = await best(`http://127.0.0.1:${port}/stream-bytes/1048576`, 8);
-    add({
-      section: "httpbin",
-      what: "/stream-bytes/1048576, -c8, MB/s",
-      ours: fmt(stream.bytesPerSec / 2 ** 20),
-      baseline: "",
-      ratio: "",
-      goal: "≥ 1 GB/s",
-    });
-    const big = await best(`http://127.0.0.1:${port}/stream-bytes/1048576?chunk_size=1048576`, 8);
-    add({
-      section: "httpbin",
-      what: "/stream-bytes/1048576?chunk_size=1048576, -c8, MB/s",
-      ours: fmt(big.bytesPerSec / 2 ** 20),
-      baseline: "",
-      ratio: "",
-      goal: "",
-    });
+    for (const query of ["", "?chunk_size=1048576"]) {
+      const r = await wrk(`http://127.0.0.1:${port}/stream-bytes/1048576${query}`, 8, SECONDS);
+      add({
+        section: "httpbin",
+        what: `/stream-bytes/1048576${query}, -c8, MB/s`,
+        ours: fmt(r.bytesPerSec / 2 ** 20),
+        baseline: "",
+        ratio: "",
+        goal: query ? "" : "≥ 1 GB/s",
+      });
+    }
   } finally {
     await ours.stop();
+    await raw.stop();
   }
 }
 
