@@ -28,29 +28,34 @@ function multi(pairs: Iterable<[string, string]>): Multi {
   return out;
 }
 
-export function args(c: Context): Multi {
-  const url = c.req.url;
+/** What answers requestIP: the Bun server (Hono's `c.env`), absent in-process. */
+type Server = { requestIP?: (r: Request) => { address: string } | null } | undefined;
+
+/** A request and its server, as the routes see them: a Hono context, or a bare pair. */
+type From = Context | { req: { raw: Request }; env?: unknown };
+
+export function args(from: From): Multi {
+  const url = from.req.raw.url;
   return url.includes("?") ? multi(new URL(url).searchParams) : {};
 }
 
-export function headers(c: Context): Record<string, string> {
+export function headers(from: From): Record<string, string> {
   const out: Record<string, string> = {};
-  c.req.raw.headers.forEach((value, name) => {
+  from.req.raw.headers.forEach((value, name) => {
     out[titleCase(name)] = value;
   });
   return out;
 }
 
 /** The client address: X-Forwarded-For's first hop if a proxy set it, else the socket's peer. */
-export function origin(c: Context): string {
-  const forwarded = c.req.header("x-forwarded-for");
+export function origin(from: From): string {
+  const forwarded = from.req.raw.headers.get("x-forwarded-for");
   if (forwarded) return forwarded.split(",")[0]?.trim() ?? "";
-  const server = c.env as { requestIP?: (r: Request) => { address: string } | null } | undefined;
-  return server?.requestIP?.(c.req.raw)?.address ?? "127.0.0.1";
+  return (from.env as Server)?.requestIP?.(from.req.raw)?.address ?? "127.0.0.1";
 }
 
-export function base(c: Context): Record<string, unknown> {
-  return { args: args(c), headers: headers(c), origin: origin(c), url: c.req.url };
+export function base(from: From): Record<string, unknown> {
+  return { args: args(from), headers: headers(from), origin: origin(from), url: from.req.raw.url };
 }
 
 /** Bytes as text when they are UTF-8, else a base64 data URL (httpbin's rule). */

@@ -243,6 +243,14 @@ describe("httpbin content", () => {
     expect(res.headers.get("access-control-allow-credentials")).toBe("true");
   });
 
+  it("answers fixed documents with the caller's origin, or * without one", async () => {
+    expect((await req("/json")).headers.get("access-control-allow-origin")).toBe("*");
+    const res = await req("/json", { headers: { origin: "http://b.test" } });
+    expect(res.headers.get("access-control-allow-origin")).toBe("http://b.test");
+    expect((await req("/json")).headers.get("access-control-allow-origin")).toBe("*");
+    expect((await req("/get")).headers.get("content-type")).toBe("application/json");
+  });
+
   it("lists the routes on the landing page", async () => {
     const page = await (await req("/")).text();
     for (const route of ["/get", "/digest-auth", "/range/{n}", "/stream-bytes"]) expect(page).toContain(route);

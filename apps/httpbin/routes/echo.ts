@@ -4,7 +4,9 @@ import { base, body, headers, origin } from "../info.ts";
 
 export const echo = new Hono();
 
-echo.get("/get", (c) => c.json(base(c)));
+const JSON_TYPE = { "content-type": "application/json" };
+// The hottest route: built by hand rather than through c.json().
+echo.get("/get", (c) => new Response(JSON.stringify(base(c)), { headers: JSON_TYPE }));
 for (const method of ["post", "put", "patch", "delete"] as const) {
   echo.on(method.toUpperCase(), `/${method}`, async (c) => c.json({ ...base(c), ...(await body(c.req.raw)) }));
 }
