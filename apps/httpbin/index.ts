@@ -123,7 +123,6 @@ export function createHttpbin(options: HttpbinOptions = {}): Httpbin {
         // Fixed documents skip the router: the hot TechEmpower-style routes (/json, /plaintext).
         const ready = READY.get(pathOf(req.url));
         if (ready) return origin === "*" ? ready.clone() : withCors(ready.clone(), origin);
-        return withCors(new Response(JSON.stringify(base({ req: { raw: req }, env: server })), JSON_TYPE), origin);
       }
       const res = app.fetch(req, server);
       // Most routes answer synchronously: no extra turn of the event loop for them.

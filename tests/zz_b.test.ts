@@ -1,0 +1,2 @@
+import { it } from "bun:test";
+it("sleeps 6s b", async () => { await Bun.sleep(6000); });
