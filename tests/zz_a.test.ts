@@ -1,2 +1,0 @@
-import { it } from "bun:test";
-it("sleeps 6s a", async () => { await Bun.sleep(6000); });
