@@ -69,6 +69,8 @@ export class Arbiter {
   #exitProcess = true;
   #listeners: [SignalName, () => void][] = [];
   #watcher: { close(): void } | null = null;
+  /** It reached running: only then is there a "Bye" to say (a failed start has said why already). */
+  #ran = false;
 
   constructor(readonly options: ArbiterOptions = {}) {
     this.actor = new Actor("arbiter", "arbiter", {}, { info: () => this.info(), stop: () => this.stop() });
@@ -178,6 +180,7 @@ export class Arbiter {
     if (this.state !== "starting") return; // a signal came in while booting
     this.state = "running";
     this.actor.state = "running";
+    this.#ran = true;
     for (const sig of this.#deferred.splice(0)) this.#enqueue(sig);
     if (this.cfg.reload) this.#watch();
     await runHook(this.hooks, "when_ready", this.log, [this]);
@@ -315,7 +318,7 @@ export class Arbiter {
     this.state = "closed";
     this.actor.state = "closed";
     setRuntime(null);
-    if (this.monitors.size || this.actors.size) this.log.info(`Bye (exit code ${code})`);
+    if (this.#ran) this.log.info(`Bye (exit code ${code})`);
     this.#finish(code);
     if (this.#exitProcess) process.exit(code);
   }

@@ -3,6 +3,7 @@
  * the `PULSAR_*` environment variables, the config file keys and the settings
  * reference in docs/settings.md. Apps add their own with `defineSetting`.
  */
+import { BIND_RE } from "../server/bind.ts";
 
 export type SettingType = "string" | "int" | "number" | "boolean" | "enum" | "list";
 
@@ -32,7 +33,7 @@ export interface Setting {
 /** Validates one `HOST:PORT` entry of `bind`. */
 function checkBind(value: unknown): string | undefined {
   for (const entry of value as string[]) {
-    const m = /^(\[[^\]]+\]|[^:]*)?(?::(\d+))?$/.exec(entry);
+    const m = BIND_RE.exec(entry);
     const port = m?.[2] === undefined ? 8060 : Number(m[2]);
     if (!m || !(port >= 0 && port <= 65535)) return "HOST:PORT, :PORT or HOST, comma separated, with 0 ≤ PORT ≤ 65535";
   }

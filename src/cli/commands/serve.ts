@@ -24,7 +24,7 @@ export default defineCommand({
     try {
       mod = await import(path);
     } catch (err) {
-      throw new AppLoadError(`cannot load ${file}: ${(err as Error).message.split("\n")[0]}`);
+      throw new AppLoadError(`cannot load ${file}: ${firstProblem(err)}`);
     }
     toServable(mod.default, `the default export of ${file}`);
     const name =
@@ -38,3 +38,12 @@ export default defineCommand({
       .start({ argv: rawArgs.slice(1) });
   },
 });
+
+/** Bun reports a build failure as "2 errors building …": say the first error itself, with its place. */
+function firstProblem(err: unknown): string {
+  const first = (err as { errors?: { message?: string; position?: { line: number; column: number } | null }[] })
+    ?.errors?.[0];
+  if (first?.message)
+    return first.position ? `${first.message} (line ${first.position.line}:${first.position.column})` : first.message;
+  return String((err as Error)?.message ?? err).split("\n")[0] ?? "";
+}
