@@ -11,20 +11,15 @@ import type { PulsarError } from "../../src/errors.ts";
 import { alive, FIXTURES, Proc, tempDir, until } from "../helpers/proc.ts";
 
 const quiet = ["--log-level", "warn"];
+/** `pulsar run philosophers` from the binary, with its pid file (and control socket) in `dir`. */
+const philosophers = (dir: string, workers: number) =>
+  Proc.binary(["run", "philosophers", "--workers", String(workers), "--pid-file", join(dir, "a.pid"), ...quiet]);
 type Tree = { monitors: { workers: { aid: string; pid: number; state: string; extra?: Record<string, unknown> }[] }[] };
 
 describe("supervision", () => {
   it("replaces a SIGKILLed worker with a new one", async () => {
     using dir = tempDir();
-    await using arb = await Proc.binary([
-      "run",
-      "philosophers",
-      "--workers",
-      "3",
-      "--pid-file",
-      join(dir.path, "a.pid"),
-      ...quiet,
-    ]);
+    await using arb = await philosophers(dir.path, 3);
     const before = await arb.waitChildren(3);
     const victim = before[0] as number;
     process.kill(victim, "SIGKILL");
@@ -121,15 +116,7 @@ describe("supervision", () => {
 
   it("rolls the workers one at a time on HUP, never below the target", async () => {
     using dir = tempDir();
-    await using arb = await Proc.binary([
-      "run",
-      "philosophers",
-      "--workers",
-      "3",
-      "--pid-file",
-      join(dir.path, "a.pid"),
-      ...quiet,
-    ]);
+    await using arb = await philosophers(dir.path, 3);
     const before = await arb.waitChildren(3);
     arb.signal("SIGHUP");
     let min = 99;
@@ -146,15 +133,7 @@ describe("supervision", () => {
 
   it("adds a worker on TTIN and removes one on TTOU", async () => {
     using dir = tempDir();
-    await using arb = await Proc.binary([
-      "run",
-      "philosophers",
-      "--workers",
-      "2",
-      "--pid-file",
-      join(dir.path, "a.pid"),
-      ...quiet,
-    ]);
+    await using arb = await philosophers(dir.path, 2);
     await arb.waitChildren(2);
     arb.signal("SIGTTIN");
     await arb.waitChildren(3);
@@ -167,15 +146,7 @@ describe("supervision", () => {
 
   it("stops gracefully on TERM: exit 0 and no worker left", async () => {
     using dir = tempDir();
-    await using arb = await Proc.binary([
-      "run",
-      "philosophers",
-      "--workers",
-      "2",
-      "--pid-file",
-      join(dir.path, "a.pid"),
-      ...quiet,
-    ]);
+    await using arb = await philosophers(dir.path, 2);
     const kids = await arb.waitChildren(2);
     arb.signal("SIGTERM");
     expect(await arb.exitCode()).toBe(0);
@@ -184,15 +155,7 @@ describe("supervision", () => {
 
   it("leaves no orphan when the arbiter is SIGKILLed", async () => {
     using dir = tempDir();
-    await using arb = await Proc.binary([
-      "run",
-      "philosophers",
-      "--workers",
-      "2",
-      "--pid-file",
-      join(dir.path, "a.pid"),
-      ...quiet,
-    ]);
+    await using arb = await philosophers(dir.path, 2);
     const kids = await arb.waitChildren(2);
     arb.signal("SIGKILL");
     const t0 = Date.now();
@@ -228,15 +191,7 @@ describe("supervision", () => {
 
   it("titles its processes so that ps shows who is who", async () => {
     using dir = tempDir();
-    await using arb = await Proc.binary([
-      "run",
-      "philosophers",
-      "--workers",
-      "1",
-      "--pid-file",
-      join(dir.path, "a.pid"),
-      ...quiet,
-    ]);
+    await using arb = await philosophers(dir.path, 1);
     const [kid] = await arb.waitChildren(1);
     await until(() => readFileSync(`/proc/${arb.pid}/comm`, "utf8").trim() === "pulsar: arbiter");
     expect(readFileSync(`/proc/${kid}/cmdline`, "utf8").split("\0")[0]).toBe("pulsar: philosophers worker 1");
