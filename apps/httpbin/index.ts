@@ -14,7 +14,7 @@ import { bytes } from "./routes/bytes.ts";
 import { content } from "./routes/content.ts";
 import { cookies } from "./routes/cookies.ts";
 import { documents, STATIC } from "./routes/documents.ts";
-import { echo } from "./routes/echo.ts";
+import { echo, INSPECT } from "./routes/echo.ts";
 import { images } from "./routes/images.ts";
 import { live } from "./routes/live.ts";
 import { redirects } from "./routes/redirects.ts";
@@ -29,6 +29,20 @@ defineSetting({
   app: "httpbin",
   help: "Hosts that /redirect-to may send clients to (relative URLs always work): no open redirect by default.",
 });
+
+defineSetting({
+  name: "json_shape",
+  type: "enum",
+  choices: ["httpbin", "techempower"],
+  default: "httpbin",
+  scope: "app",
+  section: "httpbin",
+  app: "httpbin",
+  help: 'What GET /json returns: httpbin.org\'s slideshow, or the original pulsar\'s TechEmpower {"message": "Hello, World!"}.',
+});
+
+/** The TechEmpower JSON test's body, the original pulsar's /json. */
+const TECHEMPOWER_JSON = JSON.stringify({ message: "Hello, World!" });
 
 const PREFLIGHT = {
   "access-control-allow-methods": "GET, POST, PUT, DELETE, PATCH, OPTIONS, HEAD",
@@ -49,15 +63,17 @@ function preflight(req: Request): Response {
   });
 }
 
+const CREDENTIALS = { "access-control-allow-credentials": "true" };
+
 /** The fixed documents as ready responses for the common case (no Origin): a clone is cheaper than a build. */
-const READY = new Map(
-  [...STATIC].map(([path, [body, type]]) => [
-    path,
-    new Response(body, {
-      headers: { "content-type": type, "access-control-allow-origin": "*", "access-control-allow-credentials": "true" },
-    }),
-  ]),
-);
+function readyDocuments(documents: Map<string, [string, string]>): Map<string, Response> {
+  return new Map(
+    [...documents].map(([path, [body, type]]) => [
+      path,
+      new Response(body, { headers: { "content-type": type, "access-control-allow-origin": "*", ...CREDENTIALS } }),
+    ]),
+  );
+}
 
 /** The path of an absolute URL, without parsing all of it. */
 function pathOf(url: string): string {
@@ -84,6 +100,8 @@ export interface HttpbinOptions {
   redirectHosts?: string[];
   /** The body limit shown on the landing page. */
   bodyLimit?: number;
+  /** What /json returns: httpbin.org's slideshow (the default) or TechEmpower's message. */
+  jsonShape?: "httpbin" | "techempower";
 }
 
 /** The httpbin service: its Hono app, and `fetch`, which adds CORS around it. */
@@ -99,6 +117,12 @@ export interface Httpbin {
 export function createHttpbin(options: HttpbinOptions = {}): Httpbin {
   const app = new Hono();
   const limit = options.bodyLimit ?? 2 ** 24;
+  const fixed = new Map(STATIC);
+  if (options.jsonShape === "techempower") {
+    fixed.set("/json", [TECHEMPOWER_JSON, "application/json"]);
+    app.get("/json", (c) => c.body(TECHEMPOWER_JSON, 200, { "content-type": "application/json" }));
+  }
+  const READY = readyDocuments(fixed);
   app.get("/", (c) => c.html(landingPage(limit)));
   for (const routes of [
     echo,
@@ -121,8 +145,15 @@ export function createHttpbin(options: HttpbinOptions = {}): Httpbin {
       const origin = req.headers.get("origin") ?? "*";
       if (req.method === "GET") {
         // Fixed documents skip the router: the hot TechEmpower-style routes (/json, /plaintext).
-        const ready = READY.get(pathOf(req.url));
+        const path = pathOf(req.url);
+        const ready = READY.get(path);
         if (ready) return origin === "*" ? ready.clone() : withCors(ready.clone(), origin);
+        // The request-inspection routes skip the router too, with CORS set at construction.
+        const inspect = INSPECT[path];
+        if (inspect)
+          return new Response(JSON.stringify(inspect({ req: { raw: req }, env: server })), {
+            headers: { "content-type": "application/json", "access-control-allow-origin": origin, ...CREDENTIALS },
+          });
       }
       const res = app.fetch(req, server);
       // Most routes answer synchronously: no extra turn of the event loop for them.
@@ -134,7 +165,11 @@ export function createHttpbin(options: HttpbinOptions = {}): Httpbin {
 /** Builds the app in each worker from that worker's settings. */
 class HttpbinServer extends HttpServer {
   protected override handler(cfg: AppSettings): Handler {
-    const service = createHttpbin({ redirectHosts: cfg.redirect_hosts as string[], bodyLimit: cfg.stream_buffer });
+    const service = createHttpbin({
+      redirectHosts: cfg.redirect_hosts as string[],
+      bodyLimit: cfg.stream_buffer,
+      jsonShape: cfg.json_shape as HttpbinOptions["jsonShape"],
+    });
     return { fetch: service.fetch, websocket };
   }
 }

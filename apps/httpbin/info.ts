@@ -32,7 +32,7 @@ function multi(pairs: Iterable<[string, string]>): Multi {
 type Server = { requestIP?: (r: Request) => { address: string } | null } | undefined;
 
 /** A request and its server, as the routes see them: a Hono context, or a bare pair. */
-type From = Context | { req: { raw: Request }; env?: unknown };
+export type From = Context | { req: { raw: Request }; env?: unknown };
 
 export function args(from: From): Multi {
   const url = from.req.raw.url;

@@ -30,7 +30,10 @@ const ROUTES: [string, string][] = [
   ["/gzip, /deflate, /brotli", "compressed JSON"],
   ["/cache, /cache/{n}, /etag/{etag}", "conditional requests: 304 and 412"],
   ["/response-headers?k=v, /base64/{value}", "response shaping"],
-  ["/html, /xml, /json, /robots.txt, /deny, /encoding/utf8, /forms/post, /links/{n}/{offset}", "fixed documents"],
+  [
+    "/html, /xml, /json, /robots.txt, /deny, /encoding/utf8, /forms/post, /links/{n}/{offset}",
+    "fixed documents (/json is httpbin.org's slideshow; --json-shape techempower gives the original's {message})",
+  ],
   ["/plaintext, /getsize/{n}, /post_chunks, /expect, /hostname, /dump/request", "the original pulsar's extras"],
   ["/image (by Accept), /image/png, /image/jpeg, /image/webp, /image/svg", "images"],
   ["/sse?count=&duration=&delay=", "server-sent events (at most 100, over at most 10 s)"],

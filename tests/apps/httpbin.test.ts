@@ -302,3 +302,29 @@ describe("httpbin images, events and uploads", () => {
     expect((await put(big)).status).toBe(413);
   });
 });
+
+describe("httpbin's router-free paths", () => {
+  it("answers the inspection routes the same with and without the router", async () => {
+    const init = { headers: { "user-agent": "tester/2", "x-forwarded-for": "10.9.8.7", "x-thing": "yes" } };
+    for (const path of ["/get?a=1&a=2", "/headers", "/ip", "/user-agent"]) {
+      const fast = await req(path, init);
+      const routed = await httpbin.app.request(`http://httpbin.test${path}`, init);
+      expect(fast.headers.get("content-type")).toStartWith("application/json");
+      expect(await fast.json()).toEqual(await routed.json());
+    }
+  });
+
+  it("puts the caller's origin on the inspection routes", async () => {
+    const res = await req("/get", { headers: { origin: "http://c.test" } });
+    expect(res.headers.get("access-control-allow-origin")).toBe("http://c.test");
+    expect(res.headers.get("access-control-allow-credentials")).toBe("true");
+  });
+
+  it("serves the TechEmpower /json when json_shape says so, and the slideshow by default", async () => {
+    const te = createHttpbin({ jsonShape: "techempower" });
+    const fast = await te.fetch(new Request("http://t/json"));
+    expect(await fast.json()).toEqual({ message: "Hello, World!" });
+    expect(await (await te.app.request("/json")).json()).toEqual({ message: "Hello, World!" });
+    expect(((await json("/json")) as { slideshow: { title: string } }).slideshow.title).toBe("Sample Slide Show");
+  });
+});

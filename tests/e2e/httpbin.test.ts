@@ -22,6 +22,8 @@ describe("pulsar run httpbin", () => {
       "127.0.0.1:0",
       "--stream-buffer",
       "65536",
+      "--httpbin-json-shape",
+      "techempower",
       "--pid-file",
       join(dir.path, "a.pid"),
       "--log-level",
@@ -33,6 +35,10 @@ describe("pulsar run httpbin", () => {
   afterAll(async () => {
     await arb[Symbol.asyncDispose]();
     dir[Symbol.dispose]();
+  });
+
+  it("takes its own settings from the command line (--httpbin-json-shape techempower)", () => {
+    expect(JSON.parse(curl(`${url}/json`))).toEqual({ message: "Hello, World!" });
   });
 
   it("passes curl --digest with MD5 and SHA-256, and refuses a wrong password", () => {
