@@ -21,3 +21,11 @@ export const hasPythonRequests = () =>
     () => existsSync("/usr/bin/python3") && Bun.spawnSync(["/usr/bin/python3", "-c", "import requests"]).exitCode === 0,
     "apt-get install python3-requests",
   );
+
+/** The reference httpbin (Python, Flask), from Debian: what httpbin.org runs. */
+export const hasPythonHttpbin = () =>
+  available(
+    "python3-httpbin",
+    () => existsSync("/usr/bin/python3") && Bun.spawnSync(["/usr/bin/python3", "-c", "import httpbin"]).exitCode === 0,
+    "apt-get install python3-httpbin",
+  );

@@ -5,7 +5,7 @@
  * over it is clamped.
  */
 import { Hono } from "hono";
-import { base } from "../info.ts";
+import { base, body } from "../info.ts";
 
 export const LIMITS = {
   delaySeconds: 10,
@@ -52,7 +52,8 @@ export const bytes = new Hono();
 
 bytes.all("/delay/:n", async (c) => {
   await Bun.sleep(clamp(num(c.req.param("n"), 0), 0, LIMITS.delaySeconds) * 1000);
-  return c.json(base(c));
+  const { json: _json, ...fields } = await body(c.req.raw);
+  return c.json({ ...base(c), ...fields });
 });
 
 bytes.get("/drip", (c) => {

@@ -3,8 +3,8 @@
  * /cache/{n}, /etag/{etag}, /response-headers, /base64/{value}.
  */
 import { brotliCompressSync, deflateSync } from "node:zlib";
-import { Hono } from "hono";
-import { base } from "../info.ts";
+import { type Context, Hono } from "hono";
+import { base, headers, origin } from "../info.ts";
 
 export const content = new Hono();
 
@@ -14,13 +14,12 @@ const encoded = (body: Uint8Array, encoding: string) =>
     headers: { "content-type": "application/json", "content-encoding": encoding },
   });
 
-content.get("/gzip", (c) => encoded(Bun.gzipSync(json({ ...base(c), gzipped: true, method: c.req.method })), "gzip"));
-content.get("/deflate", (c) =>
-  encoded(deflateSync(json({ ...base(c), deflated: true, method: c.req.method })), "deflate"),
-);
-content.get("/brotli", (c) =>
-  encoded(brotliCompressSync(json({ ...base(c), brotli: true, method: c.req.method })), "br"),
-);
+/** What the compression routes encode: httpbin's {<flag>: true, headers, method, origin} (no args, no url). */
+const compressed = (c: Context, flag: string) =>
+  json({ [flag]: true, headers: headers(c), method: c.req.method, origin: origin(c) });
+content.get("/gzip", (c) => encoded(Bun.gzipSync(compressed(c, "gzipped")), "gzip"));
+content.get("/deflate", (c) => encoded(deflateSync(compressed(c, "deflated")), "deflate"));
+content.get("/brotli", (c) => encoded(brotliCompressSync(compressed(c, "brotli")), "br"));
 
 content.get("/cache", (c) => {
   if (c.req.header("if-modified-since") || c.req.header("if-none-match")) return c.body(null, 304);
@@ -47,7 +46,7 @@ content.get("/etag/:etag", (c) => {
   const etag = c.req.param("etag");
   const none = c.req.header("if-none-match");
   const match = c.req.header("if-match");
-  c.header("etag", `"${etag}"`);
+  c.header("etag", etag); // as given, unquoted: httpbin.org's header
   if (none !== undefined && listed(none, etag)) return c.body(null, 304);
   if (match !== undefined && !listed(match, etag)) return c.body(null, 412);
   return c.json(base(c));
@@ -61,11 +60,17 @@ content.on(["GET", "POST"], "/response-headers", (c) => {
     for (const v of values) c.header(key, v, { append: true });
     out[key] = values.length === 1 ? (values[0] as string) : values;
   }
-  return c.body(json(out), 200, { "content-type": "application/json" });
+  // httpbin shows the body's own Content-Length in the body: grow it until the number fits.
+  let text = json(out);
+  for (let length = -1; length !== Buffer.byteLength(text); ) {
+    length = Buffer.byteLength(text);
+    text = json({ ...out, "Content-Length": String(length) });
+  }
+  return c.body(text, 200, { "content-type": "application/json" });
 });
 
 content.get("/base64/:value", (c) => {
   const value = c.req.param("value").replaceAll("-", "+").replaceAll("_", "/");
   if (!/^[A-Za-z0-9+/]*={0,2}$/.test(value)) return c.text("Incorrect Base64 data try: SFRUUEJJTiBpcyBhd2Vzb21l", 400);
-  return c.text(Buffer.from(value, "base64").toString("utf8"));
+  return c.body(Buffer.from(value, "base64").toString("utf8"), 200, { "content-type": "text/html; charset=utf-8" });
 });

@@ -96,6 +96,7 @@ for (const [path, [text, type]] of STATIC)
 
 documents.get("/links/:n/:offset?", (c) => {
   const n = Math.min(Math.max(Math.floor(Number(c.req.param("n")) || 0), 0), 200);
+  if (c.req.param("offset") === undefined) return c.redirect(`/links/${n}/0`, 302); // httpbin's canonical page
   const offset = Math.floor(Number(c.req.param("offset") ?? 0)) || 0;
   const links = Array.from({ length: n }, (_, i) => (i === offset ? `${i} ` : `<a href='/links/${n}/${i}'>${i}</a> `));
   return c.html(`<html><head><title>Links</title></head><body>${links.join("")}</body></html>`);

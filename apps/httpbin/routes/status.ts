@@ -28,7 +28,7 @@ export function pickStatus(spec: string, random = Math.random()): number | null 
 
 status.all("/status/:codes", (c) => {
   const code = pickStatus(c.req.param("codes"));
-  if (code === null) return c.json({ error: "invalid status code" }, 400);
+  if (code === null) return c.text("Invalid status code", 400);
   const headers: Record<string, string> = {};
   if (REDIRECTS.has(code)) headers.location = "/redirect/1";
   if (code === 401) headers["www-authenticate"] = 'Basic realm="Fake Realm"';
