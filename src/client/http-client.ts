@@ -108,7 +108,9 @@ export class HttpClient {
   constructor(options: HttpClientOptions = {}) {
     this.#options = options;
     this.baseURL = options.baseURL;
-    if (options.baseURL !== undefined) buildUrl("", options.baseURL); // a bad baseURL fails here, not on first use
+    // A bad baseURL fails here, not on first use.
+    if (options.baseURL !== undefined && !URL.canParse(options.baseURL))
+      throw new RequestError(`invalid baseURL ${JSON.stringify(options.baseURL)}`, { method: "", url: options.baseURL });
     this.headers = new Headers({ "user-agent": `pulsar/${VERSION}`, accept: "*/*" });
     new Headers(options.headers).forEach((v, k) => {
       this.headers.set(k, v);

@@ -21,3 +21,6 @@ export const hasPythonRequests = () =>
     () => existsSync("/usr/bin/python3") && Bun.spawnSync(["/usr/bin/python3", "-c", "import requests"]).exitCode === 0,
     "apt-get install python3-requests",
   );
+
+export const hasOpenssl = () =>
+  available("openssl", () => existsSync("/usr/bin/openssl"), "apt-get install openssl");
