@@ -110,7 +110,10 @@ export class HttpClient {
     this.baseURL = options.baseURL;
     // A bad baseURL fails here, not on first use.
     if (options.baseURL !== undefined && !URL.canParse(options.baseURL))
-      throw new RequestError(`invalid baseURL ${JSON.stringify(options.baseURL)}`, { method: "", url: options.baseURL });
+      throw new RequestError(`invalid baseURL ${JSON.stringify(options.baseURL)}`, {
+        method: "",
+        url: options.baseURL,
+      });
     this.headers = new Headers({ "user-agent": `pulsar/${VERSION}`, accept: "*/*" });
     new Headers(options.headers).forEach((v, k) => {
       this.headers.set(k, v);

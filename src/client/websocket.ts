@@ -110,12 +110,16 @@ export class WebSocketClient implements AsyncIterable<WsMessage> {
         clearTimeout(timer);
         resolve(client);
       };
+      let why = "";
+      ws.addEventListener("error", (ev) => {
+        // Bun's message ends with the cause: "…failed: Expected 101 status code: 404".
+        why = String((ev as ErrorEvent).message ?? "").replace(/^WebSocket connection to '[^']*' failed: /, "");
+      });
       ws.addEventListener("open", onOpen, { once: true });
       ws.addEventListener(
         "close",
         (ev) => {
-          if (ws.readyState !== WebSocket.OPEN)
-            fail(`could not open (code ${ev.code}${ev.reason ? `: ${ev.reason}` : ""})`);
+          if (ws.readyState !== WebSocket.OPEN) fail(`could not open (${why || ev.reason || `code ${ev.code}`})`);
         },
         { once: true },
       );

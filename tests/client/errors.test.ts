@@ -28,12 +28,17 @@ describe("network errors", () => {
     await using http = new HttpClient({ timeout: 10_000 });
     const err = await http.get("http://no-such-host.invalid/x").catch((e) => e);
     expect(err.code).toBe("E_HTTP_DNS");
-    expect(err.message).toStartWith("GET http://no-such-host.invalid/x: the host no-such-host.invalid does not resolve");
+    expect(err.message).toStartWith(
+      "GET http://no-such-host.invalid/x: the host no-such-host.invalid does not resolve",
+    );
   });
 
   it("refuses a bad URL or a non-http scheme with E_HTTP_REQUEST", async () => {
     await using http = new HttpClient();
-    await expect(http.get("not a url")).rejects.toMatchObject({ code: "E_HTTP_REQUEST", message: 'invalid URL "not a url"' });
+    await expect(http.get("not a url")).rejects.toMatchObject({
+      code: "E_HTTP_REQUEST",
+      message: 'invalid URL "not a url"',
+    });
     await expect(http.get("ftp://h/x")).rejects.toMatchObject({
       code: "E_HTTP_REQUEST",
       message: "GET ftp://h/x: only http and https URLs",

@@ -48,7 +48,10 @@ describe("HttpClient requests", () => {
     expect((await echo(await http.put("/put", { data: "plain words" }))).data).toBe("plain words");
     const bytes = await echo(await http.patch("/patch", { data: new Uint8Array([0xff, 0xfe, 0]) }));
     expect(bytes.data).toBe("data:application/octet-stream;base64,//4A");
-    expect((await echo(await http.post("/post", { data: { a: [1, 2], b: "x" } }))).form).toEqual({ a: ["1", "2"], b: "x" });
+    expect((await echo(await http.post("/post", { data: { a: [1, 2], b: "x" } }))).form).toEqual({
+      a: ["1", "2"],
+      b: "x",
+    });
     expect((await echo(await http.post("/post", { data: new URLSearchParams("q=1") }))).form).toEqual({ q: "1" });
   });
 
