@@ -22,5 +22,4 @@ export const hasPythonRequests = () =>
     "apt-get install python3-requests",
   );
 
-export const hasOpenssl = () =>
-  available("openssl", () => existsSync("/usr/bin/openssl"), "apt-get install openssl");
+export const hasOpenssl = () => available("openssl", () => existsSync("/usr/bin/openssl"), "apt-get install openssl");
