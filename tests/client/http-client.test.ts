@@ -5,7 +5,11 @@ import { serve, serveHttpbin } from "./httpbin-server.ts";
 
 const bin = serveHttpbin();
 afterAll(() => bin[Symbol.asyncDispose]());
-type Echo = Record<string, unknown> & { headers: Record<string, string>; args: Record<string, unknown>; method?: string };
+type Echo = Record<string, unknown> & {
+  headers: Record<string, string>;
+  args: Record<string, unknown>;
+  method?: string;
+};
 const echo = (r: HttpResponse) => r.json<Echo>();
 
 describe("HttpClient requests", () => {
