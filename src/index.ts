@@ -20,6 +20,21 @@ export {
   spawn,
   type Target,
 } from "./actor/runtime.ts";
+// HTTP client
+export type { Auth } from "./client/auth.ts";
+export type { Data, FileField, ParamValue } from "./client/body.ts";
+export { CookieJar, type CookieOptions, type StoredCookie } from "./client/cookie-jar.ts";
+export * from "./client/errors.ts";
+export {
+  type AfterResponseHook,
+  type BeforeRequestHook,
+  HttpClient,
+  type HttpClientOptions,
+  type PreparedRequest,
+  type RequestOptions,
+} from "./client/http-client.ts";
+export { HttpResponse } from "./client/response.ts";
+export { WebSocketClient, type WebSocketOptions, type WsMessage } from "./client/websocket.ts";
 // Configuration
 export type { Hook, HookName, Hooks } from "./config/hooks.ts";
 export type { AppSettings, GlobalSettings } from "./config/resolve.ts";

@@ -29,3 +29,5 @@ export const hasPythonHttpbin = () =>
     () => existsSync("/usr/bin/python3") && Bun.spawnSync(["/usr/bin/python3", "-c", "import httpbin"]).exitCode === 0,
     "apt-get install python3-httpbin",
   );
+
+export const hasOpenssl = () => available("openssl", () => existsSync("/usr/bin/openssl"), "apt-get install openssl");
