@@ -3,7 +3,7 @@ import { signature } from "../../src/rpc/commands.ts";
 import type { JsonRpc } from "../../src/rpc/dispatcher.ts";
 import type { MethodMeta } from "../../src/rpc/method.ts";
 
-const escape = (s: string) =>
+const html = (s: string) =>
   s.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c] as string);
 
 /** An example params value for the form: the declared names, in order. */
@@ -22,13 +22,13 @@ export function calculatorPage(rpc: JsonRpc): string {
   const rows = names
     .map((name) => {
       const meta = rpc.describe(name) as MethodMeta;
-      return `<tr><td><code>${escape(signature(name, meta))}</code></td><td>${escape(meta.doc)}</td></tr>`;
+      return `<tr><td><code>${html(signature(name, meta))}</code></td><td>${html(meta.doc)}</td></tr>`;
     })
     .join("\n");
   const options = names
     .map((name) => {
       const meta = rpc.describe(name) as MethodMeta;
-      return `<option value="${escape(name)}" data-params="${escape(exampleParams(meta))}">${escape(name)}</option>`;
+      return `<option value="${html(name)}" data-params="${html(exampleParams(meta))}">${html(name)}</option>`;
     })
     .join("");
   return `<!doctype html>
