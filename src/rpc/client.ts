@@ -27,12 +27,9 @@ export type Notifier<T> = {
       : Notifier<T[K]>;
 };
 
-/** Any chain of names, when the proxy is not typed. */
-export interface Untyped {
-  // biome-ignore lint/suspicious/noExplicitAny: an untyped remote method returns anything
-  (...args: unknown[]): Promise<any>;
-  [name: string]: Untyped;
-}
+/** Any chain of names, when the proxy is not typed: every name is a namespace and a method. */
+// biome-ignore lint/suspicious/noExplicitAny: an untyped remote method takes and returns anything
+export type Untyped = { [name: string]: any };
 
 type Tree<T> = T extends JsonRpc<infer M> ? M : T;
 type Calls<T> = unknown extends T ? Untyped : Client<Tree<T>>;

@@ -37,7 +37,7 @@ export function serverCommands(root: () => JsonRpc) {
     echo: method({ doc: "Answer the message sent.", params: ["message?:any"] }, (message) => message ?? ""),
     server_info: method(
       { doc: "The arbiter's info tree: monitors, workers, pids, memory, requests.", params: [] },
-      serverInfo,
+      () => serverInfo(),
     ),
     functions_list: method({ doc: "The name of every method.", params: [] }, () => root().names()),
     documentation: method({ doc: "Every method with its parameters and doc line, as Markdown.", params: [] }, () =>

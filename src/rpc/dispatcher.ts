@@ -30,6 +30,8 @@ export interface JsonRpcOptions {
   maxBody?: number;
   /** Most calls in one batch; a larger batch gets one -32600. Default 1000. */
   maxBatch?: number;
+  /** Deepest nesting of arrays and objects in a request; deeper gets -32600 before parsing. Default 64. */
+  maxDepth?: number;
 }
 
 interface Entry {
@@ -55,6 +57,7 @@ export class JsonRpc<M extends Methods = Methods> {
   readonly debug: boolean;
   readonly maxBody: number;
   readonly maxBatch: number;
+  readonly maxDepth: number;
   // A Map, not an object: a method called "constructor" or "__proto__" must not find Object.prototype's.
   readonly #table = new Map<string, Entry>();
 
@@ -63,6 +66,7 @@ export class JsonRpc<M extends Methods = Methods> {
     this.debug = options.debug ?? false;
     this.maxBody = options.maxBody ?? 2 ** 20;
     this.maxBatch = options.maxBatch ?? 1000;
+    this.maxDepth = options.maxDepth ?? 64;
     this.#add("", methods);
   }
 
@@ -117,6 +121,10 @@ export class JsonRpc<M extends Methods = Methods> {
    * JSON is -32700; a result JSON cannot carry (a BigInt, a cycle) is -32603.
    */
   async handleText(text: string): Promise<string | undefined> {
+    // Deep nesting parses, but a result echoing it would overflow the stack while being
+    // serialized, slowly: refuse it for one cheap pass over the text.
+    if (tooDeep(text, this.maxDepth))
+      return serialize(failure(null, invalidRequest(`nesting deeper than ${this.maxDepth} levels`)));
     let message: unknown;
     try {
       message = JSON.parse(text);
@@ -178,6 +186,24 @@ export class JsonRpc<M extends Methods = Methods> {
     }
     return hasId ? { jsonrpc: JSON_RPC, result, id: replyId } : undefined;
   }
+}
+
+/** Does `text` nest arrays or objects deeper than `max`? Brackets inside strings do not count. */
+export function tooDeep(text: string, max: number): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 92)
+        i++; // a backslash escapes the next character
+      else if (c === 34) inString = false;
+    } else if (c === 34) inString = true;
+    else if (c === 91 || c === 123) {
+      if (++depth > max) return true;
+    } else if (c === 93 || c === 125) depth--;
+  }
+  return false;
 }
 
 function failure(id: RpcId, err: unknown, debug = false): RpcResponse {

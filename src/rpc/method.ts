@@ -93,6 +93,8 @@ export function method<const P extends readonly ParamSpec[], R>(
   decl: { doc?: string; params: P },
   fn: (...args: ArgsOf<P>) => R,
 ): RpcMethod<(...args: ArgsOf<P>) => R> {
+  if (Object.hasOwn(fn, META))
+    throw new TypeError("this function is already declared as a method: wrap it, method(decl, (...a) => fn(...a))");
   const meta: MethodMeta = { params: parseParams(decl.params), doc: decl.doc ?? "" };
   return Object.defineProperty(fn, META, { value: meta }) as RpcMethod<(...args: ArgsOf<P>) => R>;
 }
