@@ -4,7 +4,7 @@ import { join } from "node:path";
 import type { CalculatorApi } from "../../apps/calculator/index.ts";
 import { JsonProxy, type RpcProxy } from "../../src/rpc/client.ts";
 import { RpcError } from "../../src/rpc/errors.ts";
-import { Proc, tempDir } from "../helpers/proc.ts";
+import { Proc, ROOT, tempDir } from "../helpers/proc.ts";
 
 describe("pulsar run calculator --workers 2", () => {
   const dir = tempDir();
@@ -87,6 +87,17 @@ describe("pulsar run calculator --workers 2", () => {
   it("serves the page documenting the methods at GET /", async () => {
     const html = await (await fetch(`${url}/`)).text();
     expect(html).toContain("calc.randompaths(num_paths?: int, size?: int, mu?: number, sigma?: number)");
+  });
+
+  it("examples/rpc-client.ts talks to it over HTTP and the websocket", async () => {
+    await using run = Proc.script(join(ROOT, "examples/rpc-client.ts"), [url]);
+    expect(await run.exitCode()).toBe(0);
+    const ws = `${url.replace("http", "ws")}/ws`;
+    for (const target of [`${url}/`, ws]) expect(run.output).toContain(`${target}: ping → pong\n`);
+    expect(run.output.match(/calc\.add\(1, 2\) → 3\n/g)).toHaveLength(2);
+    expect(run.output.match(/calc\.divide \{a: 1, b: 8\} → 0\.125\n/g)).toHaveLength(2);
+    expect(run.output.match(/calc\.divide\(1, 0\) → RpcError 1000: division by zero\n/g)).toHaveLength(2);
+    expect(run.output.match(/batch → 4, 2 paths, 10 methods\n/g)).toHaveLength(2);
   });
 
   describe("bad input never crashes a worker", () => {
