@@ -97,10 +97,15 @@ export class JsonRpc<M extends Methods = Methods> {
    * @example await rpc.call("calc.add", [1, 2]) // 3
    */
   async call(name: string, params?: unknown[] | Record<string, unknown>): Promise<unknown> {
+    const result = await this.#invoke(name, params);
+    return result === undefined ? null : result;
+  }
+
+  /** Run a method; its result as it returns it (a promise only when the method is async). */
+  #invoke(name: string, params: unknown[] | Record<string, unknown> | undefined): unknown {
     const entry = this.#table.get(name);
     if (!entry) throw new RpcError(RPC_CODES.METHOD_NOT_FOUND, `Method not found: ${name}`);
-    const result = await entry.fn(...argumentsFor(entry.meta, params));
-    return result === undefined ? null : result;
+    return entry.fn(...argumentsFor(entry.meta, params));
   }
 
   /**
@@ -108,19 +113,33 @@ export class JsonRpc<M extends Methods = Methods> {
    * nothing is to be sent back (notifications only).
    */
   async handle(message: unknown): Promise<RpcResponse | RpcResponse[] | undefined> {
+    return this.#handle(message);
+  }
+
+  // Synchronous methods are answered without a turn of the event loop: most calls are.
+  #handle(message: unknown): Answer | Promise<Answer> {
     if (!Array.isArray(message)) return this.#one(message);
     const fail = this.#badBatch(message);
     if (fail) return fail;
-    const answers = await Promise.all(message.map((m) => this.#one(m)));
-    const out = answers.filter((a): a is RpcResponse => a !== undefined);
-    return out.length ? out : undefined;
+    const answers = message.map((m) => this.#one(m));
+    const done = (all: (RpcResponse | undefined)[]) => {
+      const out = all.filter((a): a is RpcResponse => a !== undefined);
+      return out.length ? out : undefined;
+    };
+    return answers.some((a) => a instanceof Promise) ? Promise.all(answers).then(done) : done(answers as RpcResponse[]);
   }
 
   /**
    * Answer a request's text: the response text, or undefined for none. Invalid
    * JSON is -32700; a result JSON cannot carry (a BigInt, a cycle) is -32603.
    */
-  async handleText(text: string): Promise<string | undefined> {
+  handleText(text: string): Promise<string | undefined> {
+    const out = this.answerText(text);
+    return out instanceof Promise ? out : Promise.resolve(out);
+  }
+
+  /** `handleText`, synchronous when every method called is: for the HTTP and websocket paths. */
+  answerText(text: string): string | undefined | Promise<string | undefined> {
     // Deep nesting parses, but a result echoing it would overflow the stack while being
     // serialized, slowly: refuse it for one cheap pass over the text.
     if (tooDeep(text, this.maxDepth))
@@ -132,10 +151,8 @@ export class JsonRpc<M extends Methods = Methods> {
       const reason = err instanceof Error ? err.message : String(err);
       return serialize(failure(null, new RpcError(RPC_CODES.PARSE_ERROR, "Parse error", { reason })));
     }
-    const answer = await this.handle(message);
-    if (answer === undefined) return undefined;
-    // One at a time, so that one result that cannot be serialized spoils only its own answer.
-    return Array.isArray(answer) ? `[${answer.map(serialize).join(",")}]` : serialize(answer);
+    const answer = this.#handle(message);
+    return answer instanceof Promise ? answer.then(toText) : toText(answer);
   }
 
   /** The HTTP handler: POST application/json; 405, 415 and 413 otherwise, with JSON-RPC error bodies. */
@@ -149,7 +166,7 @@ export class JsonRpc<M extends Methods = Methods> {
   readonly websocket: WebSocketHandler<unknown> = {
     message: async (ws, data) => {
       const text = typeof data === "string" ? data : new TextDecoder().decode(data);
-      const answer = await this.handleText(text);
+      const answer = await this.answerText(text);
       if (answer !== undefined && ws.readyState === 1) ws.send(answer);
     },
   };
@@ -164,7 +181,7 @@ export class JsonRpc<M extends Methods = Methods> {
     return undefined;
   }
 
-  async #one(req: unknown): Promise<RpcResponse | undefined> {
+  #one(req: unknown): RpcResponse | undefined | Promise<RpcResponse | undefined> {
     if (req === null || typeof req !== "object" || Array.isArray(req))
       return failure(null, invalidRequest("a request is an object"));
     const r = req as Record<string, unknown>;
@@ -178,14 +195,25 @@ export class JsonRpc<M extends Methods = Methods> {
     const params = r.params;
     if (Object.hasOwn(r, "params") && (params === null || typeof params !== "object"))
       return failure(replyId, invalidRequest("params must be an array or an object"));
+    const ok = (result: unknown): RpcResponse | undefined =>
+      hasId ? { jsonrpc: JSON_RPC, result: result === undefined ? null : result, id: replyId } : undefined;
+    const fail = (err: unknown): RpcResponse | undefined => (hasId ? failure(replyId, err, this.debug) : undefined);
     let result: unknown;
     try {
-      result = await this.call(r.method, params as unknown[] | Record<string, unknown> | undefined);
+      result = this.#invoke(r.method, params as unknown[] | Record<string, unknown> | undefined);
     } catch (err) {
-      return hasId ? failure(replyId, err, this.debug) : undefined;
+      return fail(err);
     }
-    return hasId ? { jsonrpc: JSON_RPC, result, id: replyId } : undefined;
+    return result instanceof Promise ? result.then(ok, fail) : ok(result);
   }
+}
+
+type Answer = RpcResponse | RpcResponse[] | undefined;
+
+/** One answer, or a batch's, as text. One at a time, so that a result that cannot be serialized spoils only its own. */
+function toText(answer: Answer): string | undefined {
+  if (answer === undefined) return undefined;
+  return Array.isArray(answer) ? `[${answer.map(serialize).join(",")}]` : serialize(answer);
 }
 
 /** Does `text` nest arrays or objects deeper than `max`? Brackets inside strings do not count. */

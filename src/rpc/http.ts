@@ -31,7 +31,11 @@ export async function serveHttp(rpc: JsonRpc, req: Request): Promise<Response> {
   if (length > rpc.maxBody) return tooLarge(rpc, length);
   const text = Number.isNaN(length) ? await readCapped(req, rpc.maxBody) : await req.text();
   if (text === undefined) return tooLarge(rpc);
-  const answer = await rpc.handleText(text);
+  const answer = rpc.answerText(text);
+  return answer instanceof Promise ? answer.then(respond) : respond(answer);
+}
+
+function respond(answer: string | undefined): Response {
   if (answer === undefined) return new Response(null, { status: 204 });
   return new Response(answer, { headers: JSON_HEADERS });
 }
