@@ -43,6 +43,41 @@ export { allSettings, defineSetting, type Setting } from "./config/settings.ts";
 export * from "./errors.ts";
 // Logging
 export { createLogger, type Logger, setLogLevel } from "./log/logger.ts";
+// JSON-RPC
+export {
+  type ArgsOf,
+  type Batch,
+  type Client,
+  documentation,
+  type FetchLike,
+  type HttpTransportOptions,
+  httpTransport,
+  JsonProxy,
+  type JsonProxyOptions,
+  JsonRpc,
+  type JsonRpcOptions,
+  localTransport,
+  type MethodMeta,
+  type Methods,
+  method,
+  type ParamSpec,
+  type ParamType,
+  RPC_CODES,
+  RpcError,
+  type RpcErrorObject,
+  type RpcId,
+  type RpcMethod,
+  type RpcProxy,
+  type RpcResponse,
+  RpcTransportError,
+  rpcServer,
+  type ServerCommands,
+  serverCommands,
+  signature,
+  type Transport,
+  type Untyped,
+  wsTransport,
+} from "./rpc/index.ts";
 // HTTP serving
 export type { Handler } from "./server/handler.ts";
 export { HttpServer, type HttpServerOptions } from "./server/http-server.ts";

@@ -9,6 +9,10 @@ export const BUILTIN_APPS: Record<string, { help: string; load: Factory }> = {
     load: async () => (await import("../../apps/httpbin/index.ts")).httpbin(),
   },
   hello: { help: "Hello World! over HTTP", load: async () => (await import("../../apps/hello/index.ts")).hello() },
+  calculator: {
+    help: "a JSON-RPC 2.0 calculator at POST / and on the websocket /ws",
+    load: async () => (await import("../../apps/calculator/index.ts")).calculator(),
+  },
   philosophers: {
     help: "the dining philosophers: forks held by the monitor",
     load: async () => (await import("../../apps/philosophers/index.ts")).philosophers(),

@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { childrenOf, ensureBinary } from "../helpers/proc.ts";
 import { client } from "./client.ts";
 import { BUN, fmt, freePort, median, type Row, ratio, rssOf, start, waitHttp, wrk } from "./lib.ts";
+import { rpcBench } from "./rpc.ts";
 
 const HERE = import.meta.dir;
 const fixture = (name: string) => join(HERE, "fixtures", name);
@@ -274,6 +275,7 @@ if (want("rss")) await rss(binary);
 if (want("http")) await http(binary);
 if (want("hono")) await hono(binary);
 if (want("httpbin")) await httpbin(binary);
+if (want("rpc")) await rpcBench(binary, add, pulsarArgs, SECONDS);
 if (want("startup")) await startup(binary);
 if (want("size")) size(binary);
 if (want("client")) await client(add, SECONDS);
