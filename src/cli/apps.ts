@@ -9,6 +9,10 @@ export const BUILTIN_APPS: Record<string, { help: string; load: Factory }> = {
     load: async () => (await import("../../apps/httpbin/index.ts")).httpbin(),
   },
   hello: { help: "Hello World! over HTTP", load: async () => (await import("../../apps/hello/index.ts")).hello() },
+  proxy: {
+    help: "an HTTP/1.1 forward proxy with CONNECT tunnels, or a reverse proxy with --upstream",
+    load: async () => (await import("../../apps/proxy/index.ts")).proxy(),
+  },
   philosophers: {
     help: "the dining philosophers: forks held by the monitor",
     load: async () => (await import("../../apps/philosophers/index.ts")).philosophers(),
