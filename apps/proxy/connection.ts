@@ -67,7 +67,10 @@ export class Connection {
   }
 
   onData(chunk: Uint8Array): void {
-    if (this.#phase === "tunnel" && this.#tunnel) return this.#tunnel.fromClient(chunk);
+    if (this.#phase === "tunnel" && this.#tunnel) {
+      this.#tunnel.fromClient(chunk);
+      return;
+    }
     if (this.#phase === "closed") return;
     if (this.#phase === "busy" && this.#body && !this.#body.done) {
       try {
@@ -113,13 +116,17 @@ export class Connection {
       if (this.#buf.length > MAX_HEAD) this.#fail(431, `request head larger than ${MAX_HEAD} bytes`);
       return;
     }
-    if (end > MAX_HEAD) return this.#fail(431, `request head larger than ${MAX_HEAD} bytes`);
+    if (end > MAX_HEAD) {
+      this.#fail(431, `request head larger than ${MAX_HEAD} bytes`);
+      return;
+    }
     let head: RequestHead;
     try {
       head = parseHead(this.#buf, end);
     } catch (err) {
       const e = err as HeadError;
-      return this.#fail(e.status ?? 400, e.message);
+      this.#fail(e.status ?? 400, e.message);
+      return;
     }
     const rest = this.#buf.subarray(end);
     this.#buf = EMPTY;

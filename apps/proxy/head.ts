@@ -56,8 +56,7 @@ export function parseHead(buf: Uint8Array, end = buf.length): RequestHead {
   if (parts.length !== 3) throw new HeadError(400, `malformed request line ${JSON.stringify(clip(line))}`);
   const [method, target, version] = parts as [string, string, string];
   if (!TOKEN.test(method)) throw new HeadError(400, `malformed method ${JSON.stringify(clip(method))}`);
-  if (target === "" || /[\x00-\x20\x7f]/.test(target))
-    throw new HeadError(400, `malformed request target ${JSON.stringify(clip(target))}`);
+  if (!/^[!-~]+$/.test(target)) throw new HeadError(400, `malformed request target ${JSON.stringify(clip(target))}`);
   if (version !== "HTTP/1.1" && version !== "HTTP/1.0") {
     if (/^HTTP\/\d\.\d$/.test(version)) throw new HeadError(505, `${version} is not supported; use HTTP/1.1`);
     throw new HeadError(400, `malformed HTTP version ${JSON.stringify(clip(version))}`);
