@@ -115,7 +115,19 @@ export class BodyReader {
         if (this.#remaining === 0) this.#state = this.framing.kind === "length" ? "done" : "data-crlf";
         continue;
       }
-      // size, data-crlf and trailer are line-based.
+      if (this.#state === "data-crlf") {
+        // Exactly CRLF: checked byte by byte, so garbage fails at once rather than at the next LF.
+        const want = this.#line === "" ? 13 : 10;
+        if (buf[i] !== want) throw new HeadError(400, "chunked body: missing CRLF after chunk data");
+        i++;
+        if (want === 13) this.#line = "\r";
+        else {
+          this.#line = "";
+          this.#state = "size";
+        }
+        continue;
+      }
+      // size and trailer are line-based.
       const lf = buf.indexOf(10, i);
       const end = lf < 0 ? buf.length : lf + 1;
       this.#line += Buffer.from(buf.buffer, buf.byteOffset + i, end - i).toString("latin1");
@@ -132,10 +144,7 @@ export class BodyReader {
   }
 
   #line_(line: string): void {
-    if (this.#state === "data-crlf") {
-      if (line !== "") throw new HeadError(400, "chunked body: missing CRLF after chunk data");
-      this.#state = "size";
-    } else if (this.#state === "size") {
+    if (this.#state === "size") {
       const size = line.split(";")[0]?.trim() ?? "";
       if (!/^[0-9a-fA-F]{1,12}$/.test(size)) throw new HeadError(400, `chunked body: bad chunk size ${size}`);
       this.#remaining = Number.parseInt(size, 16);
