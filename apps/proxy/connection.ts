@@ -52,6 +52,8 @@ export class Connection {
   #bodyError?: string;
   #tunnel?: Tunnel;
   #abort?: AbortController;
+  /** The current request's body was read and dropped: the connection is still in step. */
+  #drained = false;
 
   constructor(
     readonly socket: Socket<Connection>,
@@ -165,7 +167,9 @@ export class Connection {
         }
       })();
       // With an unread body the connection cannot be reused: close it.
-      const keep = bodyless && !this.#body && head.minor === 1 && !connectionHas(head.fields, "close");
+      const keep =
+        (bodyless || this.#drained) && !this.#body && head.minor === 1 && !connectionHas(head.fields, "close");
+      this.#drained = false;
       const extra = err instanceof Refusal ? err.extra : [];
       const bytes = writeError(this.writer, err.status, err.message, this.ctx.via, !keep, extra);
       return { status: err.status, bytes, keep };
@@ -189,6 +193,14 @@ export class Connection {
       if (field(head, "expect")?.toLowerCase() === "100-continue" && head.minor === 1)
         this.writer.write("HTTP/1.1 100 Continue\r\n\r\n");
       if (rest.length > 0) this.onData(rest);
+      if (head.method === "GET" || head.method === "HEAD") {
+        // fetch cannot send a body with these methods; read it off so the connection stays usable.
+        const reader = this.#body.stream.getReader();
+        while (!(await reader.read()).done);
+        this.#body = undefined;
+        this.#drained = true;
+        throw new Refusal(400, `a ${head.method} request with a body cannot be forwarded`);
+      }
     } else if (rest.length > 0) this.#append(rest);
     const res = await this.#fetch(head, target);
     const keep = head.minor === 1 && !connectionHas(head.fields, "close") && !this.ctx.draining;
