@@ -28,7 +28,10 @@ export interface ProxyContext {
   /** The worker is stopping: close connections after their current response. */
   draining: boolean;
   countRequest(): void;
+  /** Access log lines (info). */
   log(line: string): void;
+  /** Failures worth an operator's eye (warn). */
+  warn(line: string): void;
 }
 
 const EMPTY = new Uint8Array(0);
@@ -141,7 +144,7 @@ export class Connection {
       (err) => {
         // Mid-response failure (the upstream body broke): the client sees a truncated response.
         this.#done(head, t0, 502, 0, false);
-        this.ctx.log(`relay of ${head.method} ${head.target} failed: ${(err as Error).message}`);
+        this.ctx.warn(`relay of ${head.method} ${head.target} failed: ${(err as Error).message}`);
         this.socket.terminate();
       },
     );
@@ -279,7 +282,7 @@ export class Connection {
         const why = `upstream ${url.host} failed: ${(err as Error).message}`;
         if (!upstreams || !target.upstream) throw new UpstreamError(502, why);
         upstreams.markDown(target.upstream);
-        this.ctx.log(`${why}; skipping it for a while`);
+        this.ctx.warn(`${why}; skipping it for a while`);
         if (attempt >= retries) throw new UpstreamError(502, why);
         target = this.#target(head);
       } finally {

@@ -33,7 +33,12 @@ import { proxySettings } from "./settings.ts";
 import { Upstreams } from "./upstreams.ts";
 
 /** Build the per-worker context of a proxy listening on `port`. */
-export function proxyContext(cfg: Partial<AppSettings>, port: number, log: (line: string) => void): ProxyContext {
+export function proxyContext(
+  cfg: Partial<AppSettings>,
+  port: number,
+  log: (line: string) => void,
+  warn: (line: string) => void = log,
+): ProxyContext {
   const settings = proxySettings(cfg);
   return {
     settings,
@@ -43,6 +48,7 @@ export function proxyContext(cfg: Partial<AppSettings>, port: number, log: (line
     draining: false,
     countRequest() {},
     log,
+    warn,
   };
 }
 
@@ -106,13 +112,14 @@ class ProxyServer extends HttpServer {
       ? { cert: await Bun.file(cfg.cert_file).text(), key: await Bun.file(cfg.key_file).text() }
       : undefined;
     const log = (line: string) => actor.log.info(line);
+    const warn = (line: string) => actor.log.warn(line);
     const servers = cfg.bind
       .map(parseBind)
       .map((addr) =>
         listenProxy(
           addr.hostname,
           addr.port,
-          (port) => ({ ...proxyContext(cfg, port, log), countRequest: () => actor.countRequest() }),
+          (port) => ({ ...proxyContext(cfg, port, log, warn), countRequest: () => actor.countRequest() }),
           tls,
         ),
       );

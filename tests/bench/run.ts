@@ -1,12 +1,13 @@
 /**
  * `bun run bench [section…]`: every figure as a ratio to a raw Bun baseline
- * measured in the same run. Sections: ipc, rss, http, hono, httpbin, startup, size.
+ * measured in the same run. Sections: ipc, rss, http, hono, httpbin, startup, size, proxy.
  * Prints a Markdown summary and writes it to tests/bench/last-results.md.
  */
 import { statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { childrenOf, ensureBinary } from "../helpers/proc.ts";
 import { BUN, fmt, freePort, median, type Row, ratio, rssOf, start, waitHttp, wrk } from "./lib.ts";
+import { proxyBench } from "./proxy.ts";
 
 const HERE = import.meta.dir;
 const fixture = (name: string) => join(HERE, "fixtures", name);
@@ -275,6 +276,7 @@ if (want("hono")) await hono(binary);
 if (want("httpbin")) await httpbin(binary);
 if (want("startup")) await startup(binary);
 if (want("size")) size(binary);
+if (want("proxy")) await proxyBench(binary, add, SECONDS);
 
 const table = [
   "| section | what | ours | raw baseline | ratio | goal |",
