@@ -143,8 +143,10 @@ export class Connection {
       ({ status, bytes, keep }) => this.#done(head, t0, status, bytes, keep),
       (err) => {
         // Mid-response failure (the upstream body broke): the client sees a truncated response.
+        // A client that hung up aborted the relay itself: nothing to report.
+        const clientGone = this.#phase === "closed";
         this.#done(head, t0, 502, 0, false);
-        this.ctx.warn(`relay of ${head.method} ${head.target} failed: ${(err as Error).message}`);
+        if (!clientGone) this.ctx.warn(`relay of ${head.method} ${head.target} failed: ${(err as Error).message}`);
         this.socket.terminate();
       },
     );

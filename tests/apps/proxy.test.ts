@@ -1,5 +1,7 @@
 /** The proxy in this process, driven by curl, fetch and raw sockets against local origins. */
 import { afterAll, beforeAll, describe, expect, it } from "bun:test";
+import { proxy } from "../../apps/proxy/index.ts";
+import { parseCli, resolveApp } from "../../src/config/resolve.ts";
 import { freePort, tempDir } from "../helpers/proc.ts";
 import { raw, run, selfSigned, startOrigin, startProxy, wsFrame } from "./proxy-helpers.ts";
 
@@ -308,5 +310,42 @@ describe("proxy: reverse mode (--upstream)", () => {
     ws.onopen = () => ws.send("through");
     expect(await got).toBe("echo:through");
     ws.close();
+  });
+});
+
+describe("proxy: settings", () => {
+  const resolved = (argv: string[]) => {
+    const app = proxy();
+    return resolveApp("proxy", app.defaults, app.settings, { cli: parseCli(argv, ["proxy"]), env: {}, file: {} });
+  };
+
+  it("listens on loopback, opens CONNECT to 443 only, and logs no access lines by default", () => {
+    const cfg = resolved([]);
+    expect(cfg.bind).toEqual(["127.0.0.1:8060"]);
+    expect(cfg.connect_ports).toEqual(["443"]);
+    expect(cfg.access_log).toBe(false);
+    expect(cfg.upstream).toEqual([]);
+  });
+
+  it("takes --upstream repeated or comma separated, and refuses what is not an http URL", () => {
+    expect(resolved(["--upstream", "http://a:1", "--upstream", "http://b:2,https://c"]).upstream).toEqual([
+      "http://a:1",
+      "http://b:2",
+      "https://c",
+    ]);
+    expect(() => resolved(["--upstream", "ftp://a"])).toThrow("http:// or https:// URLs");
+    expect(() => resolved(["--connect-ports", "443,70000"])).toThrow("ports from 1 to 65535");
+    expect(() => resolved(["--proxy-auth", "nocolon"])).toThrow("USER:PASSWORD");
+  });
+
+  it("warns when a forward proxy without proxy_auth listens beyond loopback", () => {
+    const warnings: string[] = [];
+    const log = { info() {}, warn: (m: string) => warnings.push(m) };
+    const cfg = resolved(["--bind", "0.0.0.0:0"]);
+    proxy().configure(cfg, log);
+    expect(warnings.join("\n")).toContain("listens on 0.0.0.0:0 without proxy_auth");
+    warnings.length = 0;
+    proxy().configure(resolved(["--bind", "0.0.0.0:0", "--proxy-auth", "u:p"]), log);
+    expect(warnings.join("\n")).not.toContain("without proxy_auth");
   });
 });

@@ -98,10 +98,6 @@ async function peakGrowth(work: () => Promise<void>): Promise<number> {
 }
 
 describe("pulsar run proxy --workers 2", () => {
-  it("listens on loopback by default", async () => {
-    expect(proxyUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
-  });
-
   it("serves curl -x for http", async () => {
     const r = await run(["curl", "-sS", "-x", proxyUrl, `http://127.0.0.1:${plain.port}/headers`]);
     expect(JSON.parse(r.out).headers.via).toMatch(/^1\.1 pulsar-/);
