@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "bun:test";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { run, selfSigned, startOrigin } from "../apps/proxy-helpers.ts";
-import { Proc, tempDir } from "../helpers/proc.ts";
+import { freePort, Proc, tempDir } from "../helpers/proc.ts";
 import { hasPythonRequests } from "../helpers/tools.ts";
 
 const MB = 1 << 20;
@@ -168,5 +168,53 @@ print("ok")
     expect(out).toBe(String(100 * MB));
     expect(uploaded).toBe(100 * MB);
     expect(growth).toBeLessThan(64 * MB); // a proxy that buffered would grow by 100 MB
+  });
+});
+
+describe("pulsar run proxy --upstream", () => {
+  it("balances over the live upstreams, skips a dead one, passes a websocket, and stops cleanly", async () => {
+    const a = startOrigin();
+    const b = startOrigin();
+    const dead = `http://127.0.0.1:${freePort()}`;
+    await using rev = await Proc.binary([
+      "run",
+      "proxy",
+      "--workers",
+      "2",
+      "--bind",
+      "127.0.0.1:0",
+      "--upstream",
+      dead,
+      "--upstream",
+      `http://127.0.0.1:${a.port},http://127.0.0.1:${b.port}`,
+      "--pid-file",
+      join(dir.path, "rev.pid"),
+      "--log-level",
+      "info",
+    ]);
+    try {
+      const url = await rev.url();
+      await rev.waitChildren(2);
+      const seen = new Set<string>();
+      for (let i = 0; i < 12; i++) {
+        const res = await fetch(`${url}/`, { headers: { connection: "close" } });
+        expect(res.status).toBe(200);
+        seen.add((await res.text()).trim());
+      }
+      expect(seen).toEqual(new Set([`hello from ${a.port}`, `hello from ${b.port}`]));
+      const ws = new WebSocket(`${url.replace("http", "ws")}/ws`);
+      const got = new Promise<string>((resolve, reject) => {
+        ws.onmessage = (e) => resolve(String(e.data));
+        ws.onerror = () => reject(new Error("websocket failed"));
+      });
+      ws.onopen = () => ws.send("via reverse");
+      expect(await got).toBe("echo:via reverse");
+      ws.close();
+      rev.signal("SIGTERM");
+      expect(await rev.exitCode()).toBe(0);
+    } finally {
+      a[Symbol.dispose]();
+      b[Symbol.dispose]();
+    }
   });
 });
