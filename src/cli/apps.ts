@@ -13,6 +13,10 @@ export const BUILTIN_APPS: Record<string, { help: string; load: Factory }> = {
     help: "a JSON-RPC 2.0 calculator at POST / and on the websocket /ws",
     load: async () => (await import("../../apps/calculator/index.ts")).calculator(),
   },
+  proxy: {
+    help: "an HTTP/1.1 forward proxy with CONNECT tunnels, or a reverse proxy with --upstream",
+    load: async () => (await import("../../apps/proxy/index.ts")).proxy(),
+  },
   philosophers: {
     help: "the dining philosophers: forks held by the monitor",
     load: async () => (await import("../../apps/philosophers/index.ts")).philosophers(),

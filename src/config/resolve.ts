@@ -82,7 +82,7 @@ export function parseCli(
   const parsed = parseArgs(argv, def as never) as Record<string, unknown> & { _: string[] };
   const cli: CliValues = { shared: {}, perApp: new Map(), positionals: parsed._ };
   for (const [flag, owner] of owners) {
-    const raw = parsed[flag];
+    const raw = owner.setting.type === "list" ? (repeated(argv, flag) ?? parsed[flag]) : parsed[flag];
     if (raw === undefined) continue;
     const value = parseValue(owner.setting, raw, `--${flag}`);
     if (owner.app) {
@@ -93,6 +93,18 @@ export function parseCli(
   }
   for (const flag of Object.keys(extraFlags)) if (parsed[flag] !== undefined) cli.shared[flag] = parsed[flag];
   return cli;
+}
+
+/** Every value of a list flag given several times (`--upstream a --upstream b`), joined; citty keeps only the last. */
+function repeated(argv: string[], flag: string): string | undefined {
+  const values: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const token = argv[i] as string;
+    if (token === "--") break;
+    if (token === `--${flag}` && i + 1 < argv.length) values.push(argv[++i] as string);
+    else if (token.startsWith(`--${flag}=`)) values.push(token.slice(flag.length + 3));
+  }
+  return values.length > 1 ? values.join(",") : undefined;
 }
 
 /** Everything needed to resolve one scope's settings. */

@@ -1,6 +1,6 @@
 /**
  * `bun run bench [section…]`: every figure as a ratio to a raw Bun baseline
- * measured in the same run. Sections: ipc, rss, http, hono, httpbin, startup, size, client.
+ * measured in the same run. Sections: ipc, rss, http, hono, httpbin, startup, size, client, rpc, proxy.
  * Prints a Markdown summary and writes it to tests/bench/last-results.md.
  */
 import { statSync, writeFileSync } from "node:fs";
@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { childrenOf, ensureBinary } from "../helpers/proc.ts";
 import { client } from "./client.ts";
 import { BUN, fmt, freePort, median, type Row, ratio, rssOf, start, waitHttp, wrk } from "./lib.ts";
+import { proxyBench } from "./proxy.ts";
 import { rpcBench } from "./rpc.ts";
 
 const HERE = import.meta.dir;
@@ -279,6 +280,7 @@ if (want("rpc")) await rpcBench(binary, add, pulsarArgs, SECONDS);
 if (want("startup")) await startup(binary);
 if (want("size")) size(binary);
 if (want("client")) await client(add, SECONDS);
+if (want("proxy")) await proxyBench(binary, add, SECONDS);
 
 const table = [
   "| section | what | ours | raw baseline | ratio | goal |",

@@ -41,7 +41,7 @@ describe("the pulsar command", () => {
   it("rejects an unknown app, naming the ones it has", async () => {
     const { code, out } = await pulsar(["run", "nosuchapp"]);
     expect(code).toBe(2);
-    expect(out).toContain('unknown app "nosuchapp": choose from httpbin, hello, calculator, philosophers');
+    expect(out).toContain('unknown app "nosuchapp": choose from httpbin, hello, calculator, proxy, philosophers');
   });
 
   it("rejects run without an app, an unknown flag and an unknown command", async () => {

@@ -127,6 +127,12 @@ describe("bad values", () => {
     expect(parseValue(s("concurrency"), "thread", "x")).toBe("thread");
   });
 
+  it("joins a list flag given several times, where a plain flag keeps only the last", () => {
+    const cli = parseCli(["--bind", "a:1", "--bind=b:2,c:3", "--web-bind", "d:4", "--workers", "2"], ["web"]);
+    expect(cli.shared.bind).toEqual(["a:1", "b:2", "c:3"]);
+    expect(cli.perApp.get("web")?.bind).toEqual(["d:4"]);
+  });
+
   it("reads short aliases and boolean flags", () => {
     const cli = parseCli(["-w", "3", "--daemon", "--no-reload"], []);
     expect(cli.shared.workers).toBe(3);

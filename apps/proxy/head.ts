@@ -1,0 +1,94 @@
+/**
+ * A small, strict HTTP/1.1 request-head parser for the proxy's front end.
+ * Bun.serve cannot hand a CONNECT socket over (see index.ts), so the proxy
+ * reads heads itself: request line and header fields only, with limits on
+ * size and count, and a specific reason for every refusal. Bodies are framed
+ * by body.ts from what this returns.
+ */
+
+/** Largest request head (request line + fields) the proxy reads: nginx's default large buffer. */
+export const MAX_HEAD = 64 * 1024;
+/** Most header fields in one request. */
+export const MAX_FIELDS = 128;
+
+/** One parsed request head. Field names are lower-cased; order and repeats are kept. */
+export interface RequestHead {
+  method: string;
+  target: string;
+  /** 0 for HTTP/1.0, 1 for HTTP/1.1. */
+  minor: 0 | 1;
+  fields: [string, string][];
+  /** Bytes the head took, CRLFCRLF included. */
+  size: number;
+}
+
+/** Why a head was refused, with the status to answer. */
+export class HeadError extends Error {
+  constructor(
+    readonly status: 400 | 431 | 501 | 505,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+// Field values: visible ASCII, obs-text, space and tab; no CR, LF or NUL.
+const VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
+
+/** Where the head ends (index after CRLFCRLF), or -1 while incomplete. */
+export function headEnd(buf: Uint8Array, from = 0): number {
+  for (let i = Math.max(3, from); i < buf.length; i++) {
+    if (buf[i] === 10 && buf[i - 1] === 13 && buf[i - 2] === 10 && buf[i - 3] === 13) return i + 1;
+  }
+  return -1;
+}
+
+/**
+ * Parse a complete head (`buf[0..end)`, ending in CRLFCRLF).
+ * @example parseHead(new TextEncoder().encode("GET http://a/ HTTP/1.1\r\nHost: a\r\n\r\n"))
+ */
+export function parseHead(buf: Uint8Array, end = buf.length): RequestHead {
+  const text = latin1(buf, end - 4);
+  const lines = text.split("\r\n");
+  const line = lines[0] ?? "";
+  const parts = line.split(" ");
+  if (parts.length !== 3) throw new HeadError(400, `malformed request line ${JSON.stringify(clip(line))}`);
+  const [method, target, version] = parts as [string, string, string];
+  if (!TOKEN.test(method)) throw new HeadError(400, `malformed method ${JSON.stringify(clip(method))}`);
+  if (!/^[!-~]+$/.test(target)) throw new HeadError(400, `malformed request target ${JSON.stringify(clip(target))}`);
+  if (version !== "HTTP/1.1" && version !== "HTTP/1.0") {
+    if (/^HTTP\/\d\.\d$/.test(version)) throw new HeadError(505, `${version} is not supported; use HTTP/1.1`);
+    throw new HeadError(400, `malformed HTTP version ${JSON.stringify(clip(version))}`);
+  }
+  if (lines.length - 1 > MAX_FIELDS) throw new HeadError(431, `more than ${MAX_FIELDS} header fields`);
+  const fields: [string, string][] = [];
+  for (let i = 1; i < lines.length; i++) {
+    const raw = lines[i] as string;
+    if (raw.startsWith(" ") || raw.startsWith("\t"))
+      throw new HeadError(400, "obsolete line folding in header fields is not accepted");
+    const colon = raw.indexOf(":");
+    if (colon <= 0) throw new HeadError(400, `malformed header line ${JSON.stringify(clip(raw))}`);
+    const name = raw.slice(0, colon);
+    if (!TOKEN.test(name)) throw new HeadError(400, `malformed header name ${JSON.stringify(clip(name))}`);
+    const value = raw.slice(colon + 1).trim();
+    if (!VALUE.test(value)) throw new HeadError(400, `control characters in header ${name}`);
+    fields.push([name.toLowerCase(), value]);
+  }
+  return { method, target, minor: version === "HTTP/1.1" ? 1 : 0, fields, size: end };
+}
+
+/** The value of field `name` (lower-case), repeats joined with ", " as RFC 9110 allows. */
+export function field(head: RequestHead, name: string): string | undefined {
+  let out: string | undefined;
+  for (const [k, v] of head.fields) if (k === name) out = out === undefined ? v : `${out}, ${v}`;
+  return out;
+}
+
+function latin1(buf: Uint8Array, end: number): string {
+  return Buffer.from(buf.buffer, buf.byteOffset, end).toString("latin1");
+}
+
+function clip(s: string): string {
+  return s.length > 80 ? `${s.slice(0, 80)}…` : s;
+}

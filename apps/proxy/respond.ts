@@ -1,0 +1,121 @@
+/**
+ * Writing responses to the client socket: the proxy's own short plain-text
+ * errors, and an upstream's fetch Response re-framed for the client
+ * (Content-Length when known, chunked for HTTP/1.1, close-delimited for 1.0),
+ * streamed through a Writer so a slow client slows the upstream read.
+ */
+import { STATUS_CODES } from "node:http";
+import { forwardResponseFields } from "./headers.ts";
+import type { Writer } from "./writer.ts";
+
+/** A body up to this size is read whole and written with the head in one write. */
+const SMALL = 64 * 1024;
+const CRLF = Buffer.from("\r\n");
+
+/** The head of a response: status line and fields. */
+export function responseHead(status: number, reason: string, fields: [string, string][]): string {
+  let s = `HTTP/1.1 ${status} ${reason}\r\n`;
+  for (const [k, v] of fields) s += `${k}: ${v}\r\n`;
+  return `${s}\r\n`;
+}
+
+/** The reason phrase for `status`. */
+export function reasonOf(status: number, given?: string): string {
+  return given || STATUS_CODES[status] || "Unknown";
+}
+
+/**
+ * One of the proxy's own answers: `status` with a one-line plain-text body
+ * saying why. Returns the bytes of the body.
+ * @example writeError(writer, 502, "cannot connect to example.com:80", "pulsar", true)
+ */
+export function writeError(
+  writer: Writer,
+  status: number,
+  why: string,
+  via: string,
+  close: boolean,
+  extra: [string, string][] = [],
+): number {
+  const body = Buffer.from(`${why}\n`);
+  const fields: [string, string][] = [
+    ["content-type", "text/plain; charset=utf-8"],
+    ["content-length", String(body.length)],
+    ["via", `1.1 ${via}`],
+    ...extra,
+  ];
+  if (close) fields.push(["connection", "close"]);
+  writer.write(responseHead(status, reasonOf(status), fields));
+  writer.write(body);
+  return body.length;
+}
+
+export interface Relay {
+  writer: Writer;
+  via: string;
+  /** The client's request method (HEAD has no body) and HTTP minor version. */
+  method: string;
+  minor: 0 | 1;
+  /** Keep the connection open after this response, if the framing allows. */
+  keep: boolean;
+  /** The client went away: stop reading the upstream. */
+  gone(): boolean;
+}
+
+/** What was relayed: bytes of body, and whether the connection may stay open. */
+export interface Relayed {
+  bytes: number;
+  keep: boolean;
+}
+
+/** Relay an upstream response to the client. Throws if the upstream body fails mid-way. */
+export async function relayResponse(res: Response, r: Relay): Promise<Relayed> {
+  const fields = forwardResponseFields(res.headers, r.via);
+  const status = res.status;
+  const bodiless = r.method === "HEAD" || status === 204 || status === 304 || status < 200;
+  const length = res.headers.get("content-length");
+  let keep = r.keep;
+  let chunked = false;
+  if (bodiless) {
+    if (length !== null && r.method === "HEAD") fields.push(["content-length", length]);
+  } else if (length !== null) fields.push(["content-length", length]);
+  else if (r.minor === 1) {
+    fields.push(["transfer-encoding", "chunked"]);
+    chunked = true;
+  } else keep = false;
+  if (!keep) fields.push(["connection", "close"]);
+  const head = responseHead(status, reasonOf(status, res.statusText), fields);
+  if (bodiless || !res.body) {
+    res.body?.cancel().catch(() => {});
+    r.writer.write(head);
+    if (chunked) r.writer.write("0\r\n\r\n");
+    return { bytes: 0, keep };
+  }
+  if (length !== null && Number(length) <= SMALL) {
+    const bytes = new Uint8Array(await res.arrayBuffer());
+    r.writer.write(Buffer.concat([Buffer.from(head, "latin1"), bytes]));
+    return { bytes: bytes.length, keep };
+  }
+  r.writer.write(head);
+  let bytes = 0;
+  const reader = res.body.getReader();
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      if (r.gone()) {
+        await reader.cancel();
+        return { bytes, keep: false };
+      }
+      bytes += value.length;
+      const ok = chunked
+        ? r.writer.write(Buffer.concat([Buffer.from(`${value.length.toString(16)}\r\n`), value, CRLF]))
+        : r.writer.write(value);
+      if (!ok) await r.writer.flushed();
+    }
+  } finally {
+    reader.releaseLock();
+  }
+  if (chunked) r.writer.write("0\r\n\r\n");
+  return { bytes, keep };
+}

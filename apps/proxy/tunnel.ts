@@ -1,0 +1,145 @@
+/**
+ * Byte tunnels: CONNECT, and websocket upgrades (after the handshake head is
+ * forwarded, a websocket is just bytes both ways). Each direction writes
+ * through a Writer; when the far side is slow the near side is paused, so a
+ * tunnel holds at most a socket buffer's worth of data. A tunnel idle for
+ * `idleSeconds` in both directions for
+ * between one and two `idleSeconds` periods is closed.
+ */
+import type { Socket } from "bun";
+import { Writer } from "./writer.ts";
+
+/** Why an upstream could not be reached: the status the client gets. */
+export class UpstreamError extends Error {
+  constructor(
+    readonly status: 502 | 504,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** The client side of a tunnel, as the connection exposes it. */
+export interface ClientSide {
+  socket: Socket<unknown>;
+  writer: Writer;
+  /** The tunnel ended: close the client. */
+  close(): void;
+}
+
+interface UpData {
+  tunnel?: Tunnel;
+}
+
+/**
+ * One tunnel between a client socket and an upstream socket.
+ * @example const t = await Tunnel.open("example.com", 443, client, { connectMs: 10_000, idleSeconds: 300 })
+ */
+export class Tunnel {
+  readonly upWriter: Writer;
+  #closed = false;
+  #active = true;
+  #idle: Timer | undefined;
+
+  private constructor(
+    readonly up: Socket<UpData>,
+    readonly client: ClientSide,
+    idleSeconds: number,
+  ) {
+    this.upWriter = new Writer(up);
+    client.socket.timeout(0);
+    // Socket timeouts would count only one direction's reads; a download-only
+    // tunnel is not idle. So: one check per period, of traffic either way.
+    if (idleSeconds > 0) {
+      this.#idle = setInterval(() => {
+        if (!this.#active) this.close();
+        this.#active = false;
+      }, idleSeconds * 1000);
+      this.#idle.unref();
+    }
+  }
+
+  /** Connect to `host:port` within `connectMs`; refused or unreachable is a 502, too slow a 504. */
+  static async open(
+    host: string,
+    port: number,
+    client: ClientSide,
+    opts: { connectMs: number; idleSeconds: number; tls?: boolean },
+  ): Promise<Tunnel> {
+    let timer: Timer | undefined;
+    let late = false;
+    const connecting = Bun.connect<UpData>({
+      hostname: host,
+      port,
+      tls: opts.tls,
+      data: {},
+      socket: {
+        data: (s, d) => s.data.tunnel?.fromUpstream(d),
+        drain: (s) => s.data.tunnel?.upWriter.drain(),
+        close: (s) => s.data.tunnel?.close(),
+        error: (s) => s.data.tunnel?.close(),
+        end: (s) => s.data.tunnel?.close(),
+      },
+    });
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        late = true;
+        reject(
+          new UpstreamError(504, `upstream ${host}:${port} did not accept the connection within ${opts.connectMs} ms`),
+        );
+      }, opts.connectMs);
+    });
+    try {
+      const up = await Promise.race([connecting, timeout]);
+      const tunnel = new Tunnel(up, client, opts.idleSeconds);
+      up.data.tunnel = tunnel;
+      return tunnel;
+    } catch (err) {
+      if (late) connecting.then((s) => s.end()).catch(() => {});
+      if (err instanceof UpstreamError) throw err;
+      throw new UpstreamError(502, `cannot connect to ${host}:${port}: ${(err as Error).message}`);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** Bytes from the client, to the upstream. */
+  fromClient(bytes: Uint8Array): void {
+    if (this.#closed) return;
+    this.#active = true;
+    if (!this.upWriter.write(bytes)) {
+      this.client.socket.pause();
+      this.upWriter.onFlushed = () => this.client.socket.resume();
+    }
+  }
+
+  /** Bytes from the upstream, to the client. */
+  fromUpstream(bytes: Uint8Array): void {
+    if (this.#closed) return;
+    this.#active = true;
+    if (!this.client.writer.write(bytes)) {
+      this.up.pause();
+      this.client.writer.onFlushed = () => this.up.resume();
+    }
+  }
+
+  /** Either side ended, failed or idled out: end both once what is queued is written. */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    clearInterval(this.#idle);
+    const up = this.up;
+    this.upWriter.flushed().then(() => up.end());
+    this.client.writer.flushed().then(() => this.client.close());
+    // A peer that stopped reading must not hold the tunnel open forever.
+    setTimeout(() => {
+      up.terminate();
+      this.upWriter.close();
+      this.client.writer.close();
+    }, 5000).unref();
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+}

@@ -1,0 +1,268 @@
+/**
+ * `bun run bench proxy`: `pulsar run proxy --workers 2` in front of a raw Bun
+ * hello server, against tinyproxy set up the same way and against going
+ * direct (wrk sends absolute-form requests to the proxies); CONNECT tunnel
+ * throughput against a direct TLS download; peak worker RSS while 1 GB
+ * streams through each way.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { childrenOf } from "../helpers/proc.ts";
+import { BUN, fmt, freePort, type Row, ratio, rssOf, start, waitHttp, wrk } from "./lib.ts";
+
+const MB = 2 ** 20;
+
+async function sh(cmd: string[]): Promise<string> {
+  const p = Bun.spawn(cmd, { stdout: "pipe", stderr: "pipe" });
+  const out = await new Response(p.stdout).text();
+  await p.exited;
+  return out;
+}
+
+/** Until something accepts TCP connections on `port`. */
+async function waitPort(port: number, ms = 10_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    try {
+      (await Bun.connect({ hostname: "127.0.0.1", port, socket: { data() {} } })).end();
+      return;
+    } catch {
+      if (Date.now() > deadline) throw new Error(`nothing listens on ${port}`);
+      await Bun.sleep(20);
+    }
+  }
+}
+
+/** The proxy's workers' summed RSS, sampled every 50 ms while `work` runs; returns the peak. */
+async function peakRss(arbiterPid: number, work: () => Promise<unknown>): Promise<number> {
+  let peak = 0;
+  const sample = () => {
+    const total = childrenOf(arbiterPid).reduce((n, pid) => n + rssOf(pid), 0);
+    peak = Math.max(peak, total);
+  };
+  const timer = setInterval(sample, 50);
+  try {
+    await work();
+  } finally {
+    clearInterval(timer);
+  }
+  return peak;
+}
+
+export async function proxyBench(binary: string, add: (row: Row) => void, seconds: number): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), "pulsar-bench-proxy-"));
+  const helloPort = freePort();
+  const hello = start([BUN, join(import.meta.dir, "fixtures/raw-hello.ts"), String(helloPort)]);
+  const proxyPort = freePort();
+  const tinyPort = freePort();
+  const tlsPort = freePort();
+  const pidFile = join(dir, "a.pid");
+  const ours = start([
+    binary,
+    "run",
+    "proxy",
+    "--workers",
+    "2",
+    "--bind",
+    `127.0.0.1:${proxyPort}`,
+    "--connect-ports",
+    String(tlsPort),
+    "--log-level",
+    "warn",
+    "--pid-file",
+    pidFile,
+  ]);
+  // tinyproxy, the same way: loopback, no logging beyond errors, enough clients for wrk.
+  const tinyConf = join(dir, "tinyproxy.conf");
+  writeFileSync(
+    tinyConf,
+    [
+      `Port ${tinyPort}`,
+      "Listen 127.0.0.1",
+      "Timeout 60",
+      "MaxClients 512",
+      "LogLevel Critical",
+      "Allow 127.0.0.1",
+      "DisableViaHeader No",
+      `ConnectPort ${tlsPort}`,
+    ].join("\n"),
+  );
+  const hasTiny = Bun.which("tinyproxy") !== null;
+  const tiny = hasTiny ? start(["tinyproxy", "-d", "-c", tinyConf]) : undefined;
+  if (!hasTiny) console.log("  tinyproxy is not installed (apt-get install tinyproxy): its column is empty");
+
+  // The TLS origin for the tunnel: 256 MB from memory per request.
+  await sh([
+    "openssl",
+    "req",
+    "-x509",
+    "-newkey",
+    "rsa:2048",
+    "-nodes",
+    "-keyout",
+    join(dir, "key.pem"),
+    "-out",
+    join(dir, "cert.pem"),
+    "-days",
+    "1",
+    "-subj",
+    "/CN=localhost",
+    "-addext",
+    "subjectAltName=IP:127.0.0.1",
+  ]);
+  const tlsScript = join(dir, "tls.ts");
+  writeFileSync(
+    tlsScript,
+    `const big = new Uint8Array(${256 * MB}).fill(120);
+Bun.serve({ hostname: "127.0.0.1", port: ${tlsPort}, tls: { cert: Bun.file("${dir}/cert.pem"), key: Bun.file("${dir}/key.pem") }, fetch: () => new Response(big) });`,
+  );
+  const tlsOrigin = start([BUN, tlsScript]);
+  // The bulk origin: 1 GB down in 1 MB pieces, and an upload sink.
+  const bulkPort = freePort();
+  const bulkScript = join(dir, "bulk.ts");
+  writeFileSync(
+    bulkScript,
+    `const piece = new Uint8Array(${MB}).fill(120);
+Bun.serve({ hostname: "127.0.0.1", port: ${bulkPort}, maxRequestBodySize: 2 ** 40, async fetch(req) {
+  if (req.method === "PUT") { let n = 0; for await (const c of req.body) n += c.length; return new Response(String(n)); }
+  let sent = 0;
+  return new Response(new ReadableStream({ pull(c) { if (sent++ === 1024) c.close(); else c.enqueue(piece); } }));
+}});`,
+  );
+  const bulk = start([BUN, bulkScript]);
+  try {
+    await waitHttp(`http://127.0.0.1:${helloPort}/`);
+    await waitPort(proxyPort);
+    await waitPort(tlsPort);
+    await waitPort(bulkPort);
+    if (hasTiny) await waitPort(tinyPort);
+    await Bun.sleep(300);
+
+    // wrk to a proxy: the request line carries the absolute URL of the hello server.
+    const lua = join(dir, "absolute.lua");
+    writeFileSync(lua, `request = function() return wrk.format("GET", "http://127.0.0.1:${helloPort}/") end\n`);
+    const viaProxy = async (name: string, port: number, c: number) => {
+      const p = Bun.spawn(
+        ["wrk", "-t2", `-c${c}`, `-d${seconds}s`, "--latency", "-s", lua, `http://127.0.0.1:${port}/`],
+        { stdout: "pipe" },
+      );
+      const out = await new Response(p.stdout).text();
+      await p.exited;
+      const rps = Number(out.match(/Requests\/sec:\s+([\d.]+)/)?.[1] ?? 0);
+      const m = out.match(/\s99%\s+([\d.]+)(us|ms|s)/);
+      const unit = m?.[2] === "us" ? 0.001 : m?.[2] === "s" ? 1000 : 1;
+      const errors = [...out.matchAll(/(Socket errors.*|Non-2xx.*)/g)].map((x) => x[1]).join("; ");
+      // tinyproxy closes each client connection after one response: wrk counts read errors.
+      if (errors) console.log(`  ${name} -c${c}: ${errors}`);
+      return { rps, p99ms: m ? Number(m[1]) * unit : Number.NaN };
+    };
+    for (const c of [64]) {
+      const direct = await wrk(`http://127.0.0.1:${helloPort}/`, c, seconds);
+      const pulsar = await viaProxy("pulsar proxy", proxyPort, c);
+      const tinyR = hasTiny ? await viaProxy("tinyproxy", tinyPort, c) : { rps: 0, p99ms: Number.NaN };
+      add({
+        section: "proxy",
+        what: `hello via proxy -c${c}, req/s vs tinyproxy`,
+        ours: fmt(pulsar.rps),
+        baseline: fmt(tinyR.rps),
+        ratio: ratio(pulsar.rps, tinyR.rps),
+        goal: "≥ 5×",
+      });
+      add({
+        section: "proxy",
+        what: `hello via proxy -c${c}, req/s vs direct`,
+        ours: fmt(pulsar.rps),
+        baseline: fmt(direct.rps),
+        ratio: ratio(pulsar.rps, direct.rps),
+        goal: "≥ 0.4×",
+      });
+      add({
+        section: "proxy",
+        what: `hello via proxy -c${c}, p99 ms vs tinyproxy`,
+        ours: fmt(pulsar.p99ms, 2),
+        baseline: fmt(tinyR.p99ms, 2),
+        ratio: ratio(pulsar.p99ms, tinyR.p99ms),
+        goal: "",
+      });
+      add({
+        section: "proxy",
+        what: `hello via proxy -c${c}, p99 ms vs direct`,
+        ours: fmt(pulsar.p99ms, 2),
+        baseline: fmt(direct.p99ms, 2),
+        ratio: ratio(pulsar.p99ms, direct.p99ms),
+        goal: "",
+      });
+      if (hasTiny)
+        add({
+          section: "proxy",
+          what: `tinyproxy -c${c}, req/s vs direct`,
+          ours: fmt(tinyR.rps),
+          baseline: fmt(direct.rps),
+          ratio: ratio(tinyR.rps, direct.rps),
+          goal: "",
+        });
+    }
+
+    // CONNECT tunnel: best of three 256 MB downloads each way.
+    const speed = async (args: string[]) => {
+      let best = 0;
+      for (let i = 0; i < 3; i++) {
+        const out = await sh([
+          "curl",
+          "-sS",
+          "-o",
+          "/dev/null",
+          "-w",
+          "%{speed_download}",
+          "--cacert",
+          join(dir, "cert.pem"),
+          ...args,
+          `https://127.0.0.1:${tlsPort}/`,
+        ]);
+        best = Math.max(best, Number(out));
+      }
+      return best;
+    };
+    const tunnel = await speed(["-x", `http://127.0.0.1:${proxyPort}`]);
+    const direct = await speed([]);
+    add({
+      section: "proxy",
+      what: "CONNECT tunnel, 256 MB TLS download (MB/s)",
+      ours: fmt(tunnel / MB),
+      baseline: fmt(direct / MB),
+      ratio: ratio(tunnel, direct),
+      goal: "≥ 0.8×",
+    });
+
+    // 1 GB each way through the proxy: the workers' peak RSS.
+    const idle = childrenOf(ours.proc.pid).reduce((n, pid) => n + rssOf(pid), 0);
+    const down = await peakRss(ours.proc.pid, () =>
+      sh(["curl", "-sS", "-x", `http://127.0.0.1:${proxyPort}`, "-o", "/dev/null", `http://127.0.0.1:${bulkPort}/`]),
+    );
+    const file = join(dir, "up.bin");
+    await sh(["truncate", "-s", String(1024 * MB), file]);
+    const up = await peakRss(ours.proc.pid, () =>
+      sh(["curl", "-sS", "-x", `http://127.0.0.1:${proxyPort}`, "-T", file, `http://127.0.0.1:${bulkPort}/up`]),
+    );
+    add({
+      section: "proxy",
+      what: "peak RSS of 2 workers, 1 GB download (MB)",
+      ours: fmt(down / MB, 1),
+      baseline: fmt(idle / MB, 1),
+      ratio: ratio(down, idle),
+      goal: "bounded",
+    });
+    add({
+      section: "proxy",
+      what: "peak RSS of 2 workers, 1 GB upload (MB)",
+      ours: fmt(up / MB, 1),
+      baseline: fmt(idle / MB, 1),
+      ratio: ratio(up, idle),
+      goal: "bounded",
+    });
+  } finally {
+    for (const p of [ours, hello, tlsOrigin, bulk, tiny]) await p?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,220 @@
+/**
+ * The proxy from the binary, two workers: curl for http and https (CONNECT),
+ * Python's requests with proxies=, and 100 MB each way in bounded memory.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "bun:test";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { run, selfSigned, startOrigin } from "../apps/proxy-helpers.ts";
+import { freePort, Proc, tempDir } from "../helpers/proc.ts";
+import { hasPythonRequests } from "../helpers/tools.ts";
+
+const MB = 1 << 20;
+const dir = tempDir();
+let arb: Proc;
+let proxyUrl: string;
+let workers: number[];
+let plain: ReturnType<typeof startOrigin>;
+let secure: ReturnType<typeof startOrigin>;
+let tls: Awaited<ReturnType<typeof selfSigned>>;
+/** Bytes the /upload route received. */
+let uploaded = 0;
+
+// A 100 MB download streamed in 1 MB pieces without Content-Length, and an upload sink.
+const bulk = Bun.serve({
+  hostname: "127.0.0.1",
+  port: 0,
+  async fetch(req) {
+    if (new URL(req.url).pathname === "/upload") {
+      uploaded = 0;
+      for await (const chunk of (req.body ?? []) as unknown as AsyncIterable<Uint8Array>) uploaded += chunk.length;
+      return new Response(String(uploaded));
+    }
+    const piece = new Uint8Array(MB).fill(120);
+    let sent = 0;
+    return new Response(
+      new ReadableStream({
+        pull(c) {
+          if (sent++ === 100) c.close();
+          else c.enqueue(piece);
+        },
+      }),
+    );
+  },
+});
+
+beforeAll(async () => {
+  tls = await selfSigned(dir.path);
+  plain = startOrigin();
+  secure = startOrigin({ cert: tls.cert, key: tls.key });
+  arb = await Proc.binary([
+    "run",
+    "proxy",
+    "--workers",
+    "2",
+    "--bind",
+    "127.0.0.1:0",
+    "--connect-ports",
+    `443,${secure.port}`,
+    "--pid-file",
+    join(dir.path, "a.pid"),
+    "--log-level",
+    "info",
+  ]);
+  proxyUrl = await arb.url();
+  workers = await arb.waitChildren(2);
+});
+afterAll(async () => {
+  await arb?.[Symbol.asyncDispose]();
+  plain?.[Symbol.dispose]();
+  secure?.[Symbol.dispose]();
+  bulk.stop(true);
+  dir[Symbol.dispose]();
+});
+
+/** Resident set size of `pid` in bytes, from /proc. */
+function rss(pid: number): number {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+  return Number(m?.[1] ?? 0) * 1024;
+}
+
+/** Run `work` while sampling the workers' RSS; returns the peak growth over the start, in bytes. */
+async function peakGrowth(work: () => Promise<void>): Promise<number> {
+  const start = workers.map(rss);
+  let peak = 0;
+  const sample = () => {
+    workers.forEach((pid, i) => {
+      peak = Math.max(peak, rss(pid) - (start[i] as number));
+    });
+  };
+  const timer = setInterval(sample, 20);
+  try {
+    await work();
+  } finally {
+    clearInterval(timer);
+  }
+  sample();
+  return peak;
+}
+
+describe("pulsar run proxy --workers 2", () => {
+  it("serves curl -x for http", async () => {
+    const r = await run(["curl", "-sS", "-x", proxyUrl, `http://127.0.0.1:${plain.port}/headers`]);
+    expect(JSON.parse(r.out).headers.via).toMatch(/^1\.1 pulsar-/);
+  });
+
+  it("serves curl -x for https through a CONNECT tunnel to a server with a self-signed cert", async () => {
+    const r = await run(["curl", "-sS", "-x", proxyUrl, "--cacert", tls.certFile, `https://127.0.0.1:${secure.port}/`]);
+    expect(r.err).toBe("");
+    expect(r.out).toBe(`hello from ${secure.port}\n`);
+  });
+
+  it.if(hasPythonRequests())("serves Python requests with proxies= for http and https", async () => {
+    const script = `
+import sys, requests
+proxy, plain, secure, ca = sys.argv[1:5]
+proxies = {"http": proxy, "https": proxy}
+r = requests.get(plain + "/headers", proxies=proxies, headers={"X-Forwarded-For": "10.9.9.9"})
+h = r.json()["headers"]
+assert h["x-forwarded-for"] == "10.9.9.9, 127.0.0.1", h
+assert h["via"].startswith("1.1 pulsar-"), h
+r = requests.post(plain + "/echo", data=b"from python", proxies=proxies)
+assert r.content == b"from python", r.content
+r = requests.get(secure + "/", proxies=proxies, verify=ca)
+assert r.text.startswith("hello from"), r.text
+print("ok")
+`;
+    const r = await run([
+      "/usr/bin/python3",
+      "-c",
+      script,
+      proxyUrl,
+      `http://127.0.0.1:${plain.port}`,
+      `https://127.0.0.1:${secure.port}`,
+      tls.certFile,
+    ]);
+    expect(r.err).toBe("");
+    expect(r.out.trim()).toBe("ok");
+  });
+
+  it("streams a 100 MB download through in bounded memory", async () => {
+    let out = "";
+    const growth = await peakGrowth(async () => {
+      const r = await run([
+        "curl",
+        "-sS",
+        "-x",
+        proxyUrl,
+        "-o",
+        "/dev/null",
+        "-w",
+        "%{size_download}",
+        `http://127.0.0.1:${bulk.port}/`,
+      ]);
+      out = r.out;
+    });
+    expect(Number(out)).toBe(100 * MB);
+    expect(growth).toBeLessThan(64 * MB); // a proxy that buffered would grow by 100 MB
+  });
+
+  it("streams a 100 MB upload through in bounded memory", async () => {
+    const file = join(dir.path, "upload.bin");
+    await run(["truncate", "-s", String(100 * MB), file]);
+    let out = "";
+    const growth = await peakGrowth(async () => {
+      const r = await run(["curl", "-sS", "-x", proxyUrl, "-T", file, `http://127.0.0.1:${bulk.port}/upload`]);
+      out = r.out;
+    });
+    expect(out).toBe(String(100 * MB));
+    expect(uploaded).toBe(100 * MB);
+    expect(growth).toBeLessThan(64 * MB); // a proxy that buffered would grow by 100 MB
+  });
+});
+
+describe("pulsar run proxy --upstream", () => {
+  it("balances over the live upstreams, skips a dead one, passes a websocket, and stops cleanly", async () => {
+    const a = startOrigin();
+    const b = startOrigin();
+    const dead = `http://127.0.0.1:${freePort()}`;
+    await using rev = await Proc.binary([
+      "run",
+      "proxy",
+      "--workers",
+      "2",
+      "--bind",
+      "127.0.0.1:0",
+      "--upstream",
+      dead,
+      "--upstream",
+      `http://127.0.0.1:${a.port},http://127.0.0.1:${b.port}`,
+      "--pid-file",
+      join(dir.path, "rev.pid"),
+      "--log-level",
+      "info",
+    ]);
+    try {
+      const url = await rev.url();
+      await rev.waitChildren(2);
+      const seen = new Set<string>();
+      for (let i = 0; i < 12; i++) {
+        const res = await fetch(`${url}/`, { headers: { connection: "close" } });
+        expect(res.status).toBe(200);
+        seen.add((await res.text()).trim());
+      }
+      expect(seen).toEqual(new Set([`hello from ${a.port}`, `hello from ${b.port}`]));
+      const ws = new WebSocket(`${url.replace("http", "ws")}/ws`);
+      const got = new Promise<string>((resolve, reject) => {
+        ws.onmessage = (e) => resolve(String(e.data));
+        ws.onerror = () => reject(new Error("websocket failed"));
+      });
+      ws.onopen = () => ws.send("via reverse");
+      expect(await got).toBe("echo:via reverse");
+      ws.close();
+      rev.signal("SIGTERM");
+      expect(await rev.exitCode()).toBe(0);
+    } finally {
+      a[Symbol.dispose]();
+      b[Symbol.dispose]();
+    }
+  });
+});
