@@ -21,3 +21,14 @@ export const hasPythonRequests = () =>
     () => existsSync("/usr/bin/python3") && Bun.spawnSync(["/usr/bin/python3", "-c", "import requests"]).exitCode === 0,
     "apt-get install python3-requests",
   );
+
+export const hasRedis = () =>
+  available("redis-server", () => existsSync("/usr/bin/redis-server"), "apt-get install redis-server");
+
+export const hasPythonWebsockets = () =>
+  available(
+    "python3-websockets",
+    () =>
+      existsSync("/usr/bin/python3") && Bun.spawnSync(["/usr/bin/python3", "-c", "import websockets"]).exitCode === 0,
+    "apt-get install python3-websockets",
+  );
