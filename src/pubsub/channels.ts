@@ -38,8 +38,8 @@ export class Channels {
   async register(channel: string, eventPattern: string, handler: EventHandler): Promise<void> {
     checkName(channel, "channel");
     checkName(eventPattern, "event pattern");
-    let list = this.#handlers.get(channel);
-    if (!list) this.#handlers.set(channel, (list = []));
+    const list = this.#handlers.get(channel) ?? [];
+    this.#handlers.set(channel, list);
     list.push({ pattern: eventPattern, handler });
     let sub = this.#subs.get(channel);
     if (!sub) {

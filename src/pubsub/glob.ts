@@ -19,7 +19,7 @@ export function globToRegExp(glob: string): RegExp {
     const ch = glob[i] as string;
     if (ch === "*") out += "[\\s\\S]*";
     else if (ch === "?") out += "[\\s\\S]";
-    else if (ch === "\\" && i + 1 < glob.length) out += escape(glob[++i] as string);
+    else if (ch === "\\" && i + 1 < glob.length) out += escapeChar(glob[++i] as string);
     else if (ch === "[") {
       const end = glob.indexOf("]", i + 2);
       if (end < 0) out += "\\[";
@@ -29,7 +29,7 @@ export function globToRegExp(glob: string): RegExp {
         out += `[${body}]`;
         i = end;
       }
-    } else out += escape(ch);
+    } else out += escapeChar(ch);
   }
   re = new RegExp(`${out}$`);
   cache.set(glob, re);
@@ -41,6 +41,6 @@ export function matches(pattern: string, channel: string): boolean {
   return globToRegExp(pattern).test(channel);
 }
 
-function escape(ch: string): string {
+function escapeChar(ch: string): string {
   return ch.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
 }

@@ -38,7 +38,10 @@ export class LocalPubSub extends Hub {
       const keys = ps.matching(channel);
       if (keys.length) targets.push([ps, keys]);
     }
-    if (targets.length) queueMicrotask(() => targets.forEach(([ps, keys]) => ps.deliver(channel, keys, message)));
+    if (targets.length)
+      queueMicrotask(() => {
+        for (const [ps, keys] of targets) ps.deliver(channel, keys, message);
+      });
   }
 
   /** The keys of this instance that `channel` matches. */

@@ -24,17 +24,17 @@ export class Relay {
   published = 0;
 
   subscribe(sink: Sink, keys: string[]): void {
-    let mine = this.#bySink.get(sink);
-    if (!mine) this.#bySink.set(sink, (mine = new Set()));
+    const mine = this.#bySink.get(sink) ?? new Set<string>();
+    this.#bySink.set(sink, mine);
     for (const key of keys) {
       mine.add(key);
       if (isPattern(key)) {
-        let p = this.#patterns.get(key);
-        if (!p) this.#patterns.set(key, (p = { re: globToRegExp(key), sinks: new Set() }));
+        const p = this.#patterns.get(key) ?? { re: globToRegExp(key), sinks: new Set<Sink>() };
+        this.#patterns.set(key, p);
         p.sinks.add(sink);
       } else {
-        let s = this.#exact.get(key);
-        if (!s) this.#exact.set(key, (s = new Set()));
+        const s = this.#exact.get(key) ?? new Set<Sink>();
+        this.#exact.set(key, s);
         s.add(sink);
       }
     }
