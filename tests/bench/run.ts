@@ -1,11 +1,12 @@
 /**
  * `bun run bench [section…]`: every figure as a ratio to a raw Bun baseline
- * measured in the same run. Sections: ipc, rss, http, hono, httpbin, startup, size.
+ * measured in the same run. Sections: ipc, rss, http, hono, httpbin, startup, size, chat.
  * Prints a Markdown summary and writes it to tests/bench/last-results.md.
  */
 import { statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { childrenOf, ensureBinary } from "../helpers/proc.ts";
+import { chatBench } from "./chat.ts";
 import { BUN, fmt, freePort, median, type Row, ratio, rssOf, start, waitHttp, wrk } from "./lib.ts";
 
 const HERE = import.meta.dir;
@@ -275,6 +276,7 @@ if (want("hono")) await hono(binary);
 if (want("httpbin")) await httpbin(binary);
 if (want("startup")) await startup(binary);
 if (want("size")) size(binary);
+if (want("chat")) for (const row of await chatBench(binary, SECONDS)) add(row);
 
 const table = [
   "| section | what | ours | raw baseline | ratio | goal |",
