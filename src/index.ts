@@ -45,7 +45,7 @@ export {
   type PubSub,
   type PubSubOptions,
   pubsub,
-  RedisPubSub,
+  type RedisPubSub,
   type Subscription,
 } from "./pubsub/index.ts";
 // HTTP serving

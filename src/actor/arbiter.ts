@@ -22,9 +22,9 @@ import {
 import { ActorNotFoundError, BootError, EXIT, exitCodeOf, PulsarError } from "../errors.ts";
 import type { NotifyMessage, PubSubMessage, RequestMessage } from "../ipc/protocol.ts";
 import { setLogLevel } from "../log/logger.ts";
-import { setDataStore } from "../pubsub/create.ts";
 import { localLocks } from "../pubsub/lock-table.ts";
 import { Relay, setRelay } from "../pubsub/relay.ts";
+import { setDataStore } from "../pubsub/store.ts";
 import { Actor, type Command } from "./actor.ts";
 import type { Application } from "./application.ts";
 import { installCommands } from "./commands.ts";

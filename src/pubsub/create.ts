@@ -8,7 +8,11 @@ import { ArbiterPubSub } from "./arbiter.ts";
 import type { Backend, PubSub } from "./hub.ts";
 import { currentLink } from "./link.ts";
 import { LocalPubSub } from "./local.ts";
-import { RedisPubSub, type RedisPubSubOptions } from "./redis.ts";
+import type { RedisPubSubOptions } from "./redis.ts";
+import { dataStore } from "./store.ts";
+
+export { dataStore, setDataStore } from "./store.ts";
+
 import { currentRelay } from "./relay.ts";
 
 export interface PubSubOptions extends RedisPubSubOptions {
@@ -18,22 +22,10 @@ export interface PubSubOptions extends RedisPubSubOptions {
   url?: string;
 }
 
-let store = process.env.PULSAR_DATA_STORE ?? "";
-
-/** The data store this process was given (`--data-store`); empty for the embedded backend. */
-export function dataStore(): string {
-  return store;
-}
-
-/** Set by the arbiter and the worker runtime from the `data_store` setting. */
-export function setDataStore(url: string): void {
-  store = url ?? "";
-}
-
 /** The backend `createPubSub` picks for these options, here. */
 export function pickBackend(options: PubSubOptions = {}): Backend {
   if (options.backend) return options.backend;
-  if (options.url ?? store) return "redis";
+  if (options.url || dataStore()) return "redis";
   return currentLink() || currentRelay() ? "arbiter" : "local";
 }
 
@@ -51,8 +43,10 @@ export async function createPubSub(options: PubSubOptions = {}): Promise<PubSub>
     case "arbiter":
       return new ArbiterPubSub();
     case "redis": {
-      const url = options.url || store;
+      const url = options.url || dataStore();
       if (!url) throw new PubSubArgumentError("the redis backend needs a URL (--data-store redis://host:port/db)");
+      // Loaded on demand: ioredis costs every process that does not use it boot time and memory.
+      const { RedisPubSub } = await import("./redis.ts");
       return RedisPubSub.connect(url, options);
     }
     default:

@@ -6,4 +6,5 @@ export { isPattern, matches } from "./glob.ts";
 export type { Backend, MessageHandler, PubSub, Subscription } from "./hub.ts";
 export { LocalPubSub } from "./local.ts";
 export { acquire, Lock, type LockOptions } from "./lock.ts";
-export { RedisPubSub } from "./redis.ts";
+// A type only: ioredis loads when a process first uses Redis (createPubSub with a redis:// URL).
+export type { RedisPubSub } from "./redis.ts";

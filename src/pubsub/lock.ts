@@ -10,10 +10,11 @@
 import type { Redis } from "ioredis";
 import { currentAid, request } from "../actor/runtime.ts";
 import { LockTimeoutError, PubSubArgumentError } from "../errors.ts";
-import { dataStore, pickBackend } from "./create.ts";
+import { pickBackend } from "./create.ts";
 import type { Backend } from "./hub.ts";
 import { localLocks } from "./lock-table.ts";
-import { RedisPubSub } from "./redis.ts";
+import type { RedisPubSub } from "./redis.ts";
+import { dataStore } from "./store.ts";
 
 export interface LockOptions {
   /** How long to wait for the lock, in ms (default 10 000; 0 tries once). */
@@ -97,7 +98,7 @@ async function acquireRedis(
   if (!url) throw new PubSubArgumentError("a redis lock needs a URL (--data-store redis://host:port/db)");
   let conn = clients.get(url);
   if (!conn) {
-    conn = RedisPubSub.connect(url);
+    conn = import("./redis.ts").then(({ RedisPubSub }) => RedisPubSub.connect(url));
     clients.set(url, conn);
     conn.catch(() => clients.delete(url));
   }

@@ -6,7 +6,7 @@
 import { afterAll, describe, expect, it } from "bun:test";
 import { join } from "node:path";
 import { chromium } from "playwright-core";
-import { Proc, tempDir, until } from "../helpers/proc.ts";
+import { freePort, Proc, tempDir, until } from "../helpers/proc.ts";
 import { RedisServer } from "../helpers/redis.ts";
 import { hasChromium, hasPythonWebsockets, hasRedis } from "../helpers/tools.ts";
 import { chatRound, rpcMessage } from "./chat-round.ts";
@@ -162,6 +162,27 @@ describe("chat (arbiter relay)", () => {
     },
     60_000,
   );
+});
+
+describe("chat (bad data store)", () => {
+  it("exits 2 on a data store that is not a redis URL, and 3 when Redis does not answer at boot", async () => {
+    const args = (store: string) => [
+      "run",
+      "chat",
+      "--bind",
+      "127.0.0.1:0",
+      "--pid-file",
+      join(dir.path, `bad-${++n}.pid`),
+      "--data-store",
+      store,
+    ];
+    await using bad = await Proc.binary(args("http://127.0.0.1:1/0"));
+    expect(await bad.exitCode()).toBe(2);
+    expect(bad.output).toContain("data_store accepts empty (pub/sub through the arbiter) or redis://");
+    await using down = await Proc.binary(args(`redis://127.0.0.1:${freePort()}/0`));
+    expect(await down.exitCode(20_000)).toBe(3);
+    expect(down.output).toMatch(/failed to boot: redis at 127\.0\.0\.1:\d+ did not answer/);
+  }, 30_000);
 });
 
 const redisEnabled = hasRedis();
