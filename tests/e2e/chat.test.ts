@@ -4,6 +4,7 @@
  * the JSON-RPC endpoint, the limits, and two Chromium tabs.
  */
 import { afterAll, describe, expect, it } from "bun:test";
+import { createConnection } from "node:net";
 import { join } from "node:path";
 import { chromium } from "playwright-core";
 import { freePort, Proc, tempDir, until } from "../helpers/proc.ts";
@@ -33,7 +34,7 @@ async function startChat(workers: number, ...extra: string[]): Promise<{ proc: P
     ...extra,
   ]);
   const url = await proc.url();
-  await proc.waitChildren(workers);
+  if (!extra.includes("thread")) await proc.waitChildren(workers);
   await proc.waitFor(/arbiter ready/);
   return { proc, url, pid };
 }
@@ -126,6 +127,57 @@ describe("chat (arbiter relay)", () => {
     expect(got[0]).toBe("y".repeat(4096));
     ws.close();
   });
+
+  it("closes a slow consumer with 1008 and a log line, while the other clients get every message", async () => {
+    const chat = await startChat(1);
+    await using _ = chat.proc;
+    const { port } = new URL(chat.url);
+    // A client that completes the handshake and then never reads.
+    const slow = createConnection({ host: "127.0.0.1", port: Number(port) });
+    await new Promise((r) => slow.once("connect", r));
+    slow.write(
+      "GET /message HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n",
+    );
+    await new Promise((r) => slow.once("data", r));
+    slow.pause();
+    const fast = new WebSocket(`${chat.url.replace("http", "ws")}/message`);
+    let got = 0;
+    let ended = false;
+    fast.onmessage = (e) => {
+      const { message } = JSON.parse(String(e.data));
+      if (message === "END") ended = true;
+      else got++;
+    };
+    await new Promise((r) => (fast.onopen = r));
+    await until(async () => (await clientsPerWorker(chat.pid))[0] === 2, 5000, "both clients in info");
+    // 16 MB of messages in batches the fast client keeps up with; the slow one's buffer passes 4 MB.
+    const text = "m".repeat(4000);
+    for (let b = 1; b <= 8; b++) {
+      const batch = Array.from({ length: 500 }, (_, i) => ({
+        jsonrpc: "2.0",
+        id: i,
+        method: "message",
+        params: [text],
+      }));
+      const res = await fetch(`${chat.url}/rpc`, { method: "POST", body: JSON.stringify(batch) });
+      expect(res.status).toBe(200);
+      await res.arrayBuffer();
+      await until(() => got >= b * 500, 20_000, `${b * 500} messages on the fast client`);
+    }
+    await chat.proc.waitFor(/closing a slow websocket client 127\.0\.0\.1: \d+ bytes waiting, over the 4194304-byte/);
+    expect(await rpcMessage(chat.url, "END")).toMatchObject({ result: "OK" });
+    await until(() => ended, 5000, "END");
+    expect(got).toBe(4000);
+    expect(await clientsPerWorker(chat.pid)).toEqual([1]);
+    slow.destroy();
+    fast.close();
+  }, 60_000);
+
+  it("works the same with thread workers", async () => {
+    const chat = await startChat(2, "--concurrency", "thread");
+    await using _ = chat.proc;
+    await chatRound([chat.url], 10, 0, 5);
+  }, 60_000);
 
   it.if(hasChromium())(
     "shows a message typed in one tab in another, as text even when it looks like HTML",

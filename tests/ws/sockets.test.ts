@@ -54,6 +54,24 @@ app.get(
     { topics: ["room"], maxBuffered: 256 * 1024 },
   ),
 );
+app.get(
+  "/burst",
+  sockets.route(
+    {
+      onOpen: (ws) => {
+        // More than the kernel takes at once: the rest waits in our buffer until the client reads.
+        for (let i = 0; i < 200; i++) ws.send("z".repeat(64 * 1024));
+      },
+      onPing: (_ws, data) => {
+        events.push(`ping ${new TextDecoder().decode(data)}`);
+      },
+      onDrain: () => {
+        events.push("drain");
+      },
+    },
+    { maxBuffered: 32 * 1024 * 1024 },
+  ),
+);
 app.get("/quiet", sockets.route({}, { idleTimeout: 1, pingInterval: 0.3 }));
 app.get(
   "/strict",
@@ -151,6 +169,24 @@ describe("websocket routes", () => {
     expect(warnings.some((w) => /idle for 1 s/.test(w))).toBe(true);
     expect(alive.closed()).toBeNull(); // the browser-like client answered the pings
     alive.ws.close();
+  });
+
+  it("calls onPing with the ping's data, and onDrain once a backed-up client reads again", async () => {
+    const sock = await deadReader("/burst");
+    // A masked ping frame with "hi" (clients must mask).
+    const mask = [1, 2, 3, 4];
+    const payload = [..."hi"].map((ch, i) => ch.charCodeAt(0) ^ (mask[i % 4] as number));
+    sock.write(Buffer.from([0x89, 0x80 | payload.length, ...mask, ...payload]));
+    await until(() => events.includes("ping hi"), 5000, "onPing");
+    let received = 0;
+    sock.on("data", (d: Buffer) => {
+      received += d.length;
+    });
+    sock.resume();
+    await until(() => events.includes("drain"), 10_000, "onDrain");
+    // What waited in our buffer (far more than the kernel holds) arrives once the client reads.
+    await until(() => received >= 150 * 64 * 1024, 10_000, "the buffered bytes");
+    sock.destroy();
   });
 
   it("feeds a topic from a pub/sub channel", async () => {
