@@ -6,7 +6,7 @@
 import { describe, expect, it } from "bun:test";
 import { join } from "node:path";
 import { chromium } from "playwright-core";
-import { Proc, tempDir, until } from "../helpers/proc.ts";
+import { Proc, ROOT, tempDir, until } from "../helpers/proc.ts";
 import { hasChromium } from "../helpers/tools.ts";
 
 type Point = [number, number];
@@ -70,6 +70,24 @@ describe("graph", () => {
       t.ws.close();
     }
   }, 60_000);
+
+  it("runs from source too: bun examples/graph/index.ts", async () => {
+    using dir = tempDir();
+    await using proc = Proc.script(join(ROOT, "examples/graph/index.ts"), [
+      "--bind",
+      "127.0.0.1:0",
+      "--pid-file",
+      join(dir.path, "a.pid"),
+      "--log-level",
+      "info",
+    ]);
+    const url = await proc.url();
+    const t = tab(url);
+    await until(() => t.points.size >= 20, 15_000, "20 points");
+    expect((await fetch(url)).headers.get("content-type")).toStartWith("text/html");
+    t.done = true;
+    t.ws.close();
+  }, 30_000);
 
   it.if(hasChromium())(
     "draws the same points in two browser tabs",
