@@ -22,7 +22,7 @@ import {
 import { ActorNotFoundError, BootError, EXIT, exitCodeOf, PulsarError } from "../errors.ts";
 import type { NotifyMessage, PubSubMessage, RequestMessage } from "../ipc/protocol.ts";
 import { setLogLevel } from "../log/logger.ts";
-import { localLocks } from "../pubsub/lock-table.ts";
+import { lockCommands } from "../pubsub/lock-commands.ts";
 import { Relay, setRelay } from "../pubsub/relay.ts";
 import { setDataStore } from "../pubsub/store.ts";
 import { Actor, type Command } from "./actor.ts";
@@ -221,31 +221,13 @@ export class Arbiter {
       spawn: (_ctx, options: SpawnOptions = {}) => this.spawnActor(options),
       kill_actor: (_ctx, aid: string) => this.killActor(aid),
       reload: () => this.reload(),
-      // Named locks for the embedded default; a worker that exits loses its locks.
-      lock_acquire: ({ sender }, name: string, token: string, timeout: number) => {
-        this.#watchOwner(sender);
-        return localLocks().acquire(String(name), String(token), sender, timeout < 0 ? Infinity : Number(timeout));
-      },
-      lock_release: (_ctx, name: string, token: string) => localLocks().release(String(name), String(token)),
+      ...lockCommands((aid) => this.findWorker(aid)?.mailbox.port),
       scale: (_ctx, n: number, app?: string) => {
         const monitors = app ? [this.monitors.get(app)] : [...this.monitors.values()];
         if (monitors.some((m) => !m)) throw new ActorNotFoundError(`no app "${app}"`);
         return Object.fromEntries(monitors.map((m) => [m?.name, m?.scale(n)]));
       },
     };
-  }
-
-  readonly #owners = new Set<string>();
-  /** Release the locks of `aid` once its channel closes. */
-  #watchOwner(aid: string): void {
-    if (this.#owners.has(aid)) return;
-    const w = this.findWorker(aid);
-    if (!w) return;
-    this.#owners.add(aid);
-    w.mailbox.port.onClose(() => {
-      this.#owners.delete(aid);
-      localLocks().dropOwner(aid);
-    });
   }
 
   /** Start a free actor (not part of an app's pool). */

@@ -71,12 +71,10 @@ export class RedisPubSub extends Hub {
       autoResubscribe: true,
     });
     for (const conn of [this.client, this.subscriber]) {
-      // An unhandled "error" event would crash the worker: report an outage once.
-      conn.on("error", (err: Error) => {
-        if (this.#down || this.closed) return;
-        this.#down = true;
-        this.log.warn(`redis at ${this.#where} is unreachable (${err.message}); reconnecting`);
-      });
+      // An unhandled "error" event would crash the worker. A restart may show only as a
+      // "close" (no error when the reconnection succeeds at once): report an outage once either way.
+      conn.on("error", (err: Error) => this.#lost(err.message));
+      conn.on("close", () => this.#lost("connection closed"));
       conn.on("ready", () => {
         if (!this.#down || this.client.status !== "ready" || this.subscriber.status !== "ready") return;
         this.#down = false;
@@ -87,6 +85,12 @@ export class RedisPubSub extends Hub {
     this.subscriber.on("pmessage", (pattern: string, channel: string, message: string) =>
       this.deliver(channel, [pattern], message),
     );
+  }
+
+  #lost(why: string): void {
+    if (this.#down || this.closed) return;
+    this.#down = true;
+    this.log.warn(`redis at ${this.#where} is unreachable (${why}); reconnecting`);
   }
 
   /** Connect and wait until both connections are ready; throws E_PUBSUB_UNAVAILABLE after `connectTimeout`. */
