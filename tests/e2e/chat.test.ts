@@ -33,10 +33,15 @@ async function startChat(workers: number, ...extra: string[]): Promise<{ proc: P
     "info",
     ...extra,
   ]);
-  const url = await proc.url();
-  if (!extra.includes("thread")) await proc.waitChildren(workers);
-  await proc.waitFor(/arbiter ready/);
-  return { proc, url, pid };
+  try {
+    const url = await proc.url();
+    if (!extra.includes("thread")) await proc.waitChildren(workers);
+    await proc.waitFor(/arbiter ready/);
+    return { proc, url, pid };
+  } catch (err) {
+    await proc[Symbol.asyncDispose](); // it never reached the caller's `await using`
+    throw err;
+  }
 }
 
 /** The clients each worker reports in `pulsar info`. */
