@@ -16,7 +16,10 @@ export type ErrorCode =
   | "E_NOT_RUNNING"
   | "E_BOOT"
   | "E_APP_LOAD"
-  | "E_CONTROL";
+  | "E_CONTROL"
+  | "E_PUBSUB_UNAVAILABLE"
+  | "E_PUBSUB_ARGUMENT"
+  | "E_LOCK_TIMEOUT";
 
 /** Serialized form of an error, as it travels over IPC. */
 export interface ErrorData {
@@ -89,6 +92,13 @@ export class AppLoadError extends coded("E_APP_LOAD", "AppLoadError") {}
 /** The control socket could not be reached. */
 export class ControlError extends coded("E_CONTROL", "ControlError") {}
 
+/** The pub/sub data store (Redis) cannot be reached: publish fails fast instead of queueing. */
+export class PubSubUnavailableError extends coded("E_PUBSUB_UNAVAILABLE", "PubSubUnavailableError") {}
+/** A bad argument to pub/sub or a lock: an empty channel or name, a bad data store URL, a bad timeout. */
+export class PubSubArgumentError extends coded("E_PUBSUB_ARGUMENT", "PubSubArgumentError") {}
+/** A named lock was not acquired within its timeout. */
+export class LockTimeoutError extends coded("E_LOCK_TIMEOUT", "LockTimeoutError") {}
+
 const byCode: Record<ErrorCode, new (message: string, details?: unknown) => PulsarError> = {
   E_CONFIG: ConfigError,
   E_ACTOR_NOT_FOUND: ActorNotFoundError,
@@ -101,6 +111,9 @@ const byCode: Record<ErrorCode, new (message: string, details?: unknown) => Puls
   E_BOOT: BootError,
   E_APP_LOAD: AppLoadError,
   E_CONTROL: ControlError,
+  E_PUBSUB_UNAVAILABLE: PubSubUnavailableError,
+  E_PUBSUB_ARGUMENT: PubSubArgumentError,
+  E_LOCK_TIMEOUT: LockTimeoutError,
 };
 
 /** Exit codes are API: scripts and supervisors (systemd, k8s) branch on them. */

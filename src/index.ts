@@ -43,6 +43,26 @@ export { allSettings, defineSetting, type Setting } from "./config/settings.ts";
 export * from "./errors.ts";
 // Logging
 export { createLogger, type Logger, setLogLevel } from "./log/logger.ts";
+// Pub/sub, channels, locks
+export {
+  ArbiterPubSub,
+  acquire,
+  type Backend,
+  type ChannelEvent,
+  Channels,
+  createPubSub,
+  dataStore,
+  type EventHandler,
+  LocalPubSub,
+  Lock,
+  type LockOptions,
+  type MessageHandler,
+  type PubSub,
+  type PubSubOptions,
+  pubsub,
+  type RedisPubSub,
+  type Subscription,
+} from "./pubsub/index.ts";
 // JSON-RPC
 export {
   type ArgsOf,
@@ -78,7 +98,10 @@ export {
   type Untyped,
   wsTransport,
 } from "./rpc/index.ts";
+
 // HTTP serving
 export type { Handler } from "./server/handler.ts";
 export { HttpServer, type HttpServerOptions } from "./server/http-server.ts";
 export { VERSION } from "./version.ts";
+// Websockets
+export { CLOSE, WebSockets, type WsHandler, type WsOptions, type WsRoute, WsSocket } from "./ws/index.ts";

@@ -14,6 +14,9 @@ const table: [new (m: string, d?: unknown) => PulsarError, string, string][] = [
   [errors.BootError, "BootError", "E_BOOT"],
   [errors.AppLoadError, "AppLoadError", "E_APP_LOAD"],
   [errors.ControlError, "ControlError", "E_CONTROL"],
+  [errors.PubSubUnavailableError, "PubSubUnavailableError", "E_PUBSUB_UNAVAILABLE"],
+  [errors.PubSubArgumentError, "PubSubArgumentError", "E_PUBSUB_ARGUMENT"],
+  [errors.LockTimeoutError, "LockTimeoutError", "E_LOCK_TIMEOUT"],
 ];
 
 describe("errors", () => {

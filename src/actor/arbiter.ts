@@ -20,8 +20,11 @@ import {
   type Sources,
 } from "../config/resolve.ts";
 import { ActorNotFoundError, BootError, EXIT, exitCodeOf, PulsarError } from "../errors.ts";
-import type { NotifyMessage, RequestMessage } from "../ipc/protocol.ts";
+import type { NotifyMessage, PubSubMessage, RequestMessage } from "../ipc/protocol.ts";
 import { setLogLevel } from "../log/logger.ts";
+import { lockCommands } from "../pubsub/lock-commands.ts";
+import { Relay, setRelay } from "../pubsub/relay.ts";
+import { setDataStore } from "../pubsub/store.ts";
 import { Actor, type Command } from "./actor.ts";
 import type { Application } from "./application.ts";
 import { installCommands } from "./commands.ts";
@@ -54,6 +57,8 @@ export class Arbiter {
   /** Actors started with `spawn`, by aid. */
   readonly actors = new Map<string, WorkerHandle>();
   readonly actor: Actor;
+  /** The embedded pub/sub: messages between workers go through here. */
+  readonly relay = new Relay();
   cfg!: GlobalSettings;
   hooks: Hooks = {};
   state: "initial" | "starting" | "running" | "stopping" | "closed" = "initial";
@@ -143,6 +148,8 @@ export class Arbiter {
     if (this.cfg.daemon && !process.env[DAEMON_ENV]) await daemonize(this.cfg);
 
     setProcessTitle(`${this.cfg.process_name}: arbiter`);
+    setRelay(this.relay);
+    setDataStore(this.cfg.data_store);
     setRuntime({
       self: "arbiter",
       request: async (to, cmd, args, timeout) =>
@@ -164,6 +171,7 @@ export class Arbiter {
     const host = {
       global: this.cfg,
       route: (msg: RequestMessage | NotifyMessage) => this.route(msg),
+      pubsub: (msg: PubSubMessage, w: WorkerHandle) => this.relay.handle(msg, w.aid, w.mailbox.port),
       fail: (code: number, why: string) => this.fail(code, why),
     };
     for (const [app, cfg, hooks] of planned) this.monitors.set(app.name, new Monitor(app, cfg, hooks, host));
@@ -213,6 +221,7 @@ export class Arbiter {
       spawn: (_ctx, options: SpawnOptions = {}) => this.spawnActor(options),
       kill_actor: (_ctx, aid: string) => this.killActor(aid),
       reload: () => this.reload(),
+      ...lockCommands((aid) => this.findWorker(aid)?.mailbox.port),
       scale: (_ctx, n: number, app?: string) => {
         const monitors = app ? [this.monitors.get(app)] : [...this.monitors.values()];
         if (monitors.some((m) => !m)) throw new ActorNotFoundError(`no app "${app}"`);
@@ -238,6 +247,7 @@ export class Arbiter {
       },
       global: this.cfg,
       route: (msg) => this.route(msg),
+      pubsub: (msg, w) => this.relay.handle(msg, w.aid, w.mailbox.port),
     });
     this.actors.set(aid, handle);
     handle.exited.then(() => this.actors.delete(aid));
@@ -318,6 +328,7 @@ export class Arbiter {
     this.state = "closed";
     this.actor.state = "closed";
     setRuntime(null);
+    setRelay(null);
     if (this.#ran) this.log.info(`Bye (exit code ${code})`);
     this.#finish(code);
     if (this.#exitProcess) process.exit(code);

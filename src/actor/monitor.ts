@@ -12,12 +12,14 @@ import type { Dispatcher } from "../ipc/mailbox.ts";
 import { Actor, newAid } from "./actor.ts";
 import type { Application } from "./application.ts";
 import { installCommands } from "./commands.ts";
-import { type ExitInfo, WorkerHandle } from "./worker-handle.ts";
+import { type ExitInfo, type SpawnSpec, WorkerHandle } from "./worker-handle.ts";
 
 /** What a monitor needs from its arbiter. */
 export interface MonitorHost {
   global: GlobalSettings;
   route: Dispatcher;
+  /** The arbiter's pub/sub relay, for the workers' pub/sub messages. */
+  pubsub?: SpawnSpec["pubsub"];
   /** A worker failed to boot outside of a start or a reload: stop everything. */
   fail(code: number, reason: string): void;
 }
@@ -128,6 +130,7 @@ export class Monitor {
       app: this.app,
       hooks: this.hooks,
       route: this.host.route,
+      pubsub: this.host.pubsub,
     });
     this.workers.set(w.aid, w);
     const first = index === 1;

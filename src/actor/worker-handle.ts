@@ -10,7 +10,7 @@ import type { GlobalSettings } from "../config/resolve.ts";
 import { BootError, type ErrorData } from "../errors.ts";
 import { type Dispatcher, Mailbox } from "../ipc/mailbox.ts";
 import { Port, portPair } from "../ipc/port.ts";
-import { IDENTITY_ENV, type Identity, type Message, type WorkerStats } from "../ipc/protocol.ts";
+import { IDENTITY_ENV, type Identity, type Message, type PubSubMessage, type WorkerStats } from "../ipc/protocol.ts";
 import type { Application } from "./application.ts";
 import { runWorker } from "./worker-runtime.ts";
 
@@ -27,6 +27,8 @@ export interface SpawnSpec {
   hooks?: Hooks;
   /** Routes the requests the worker sends (to the arbiter, or on to other actors). */
   route: Dispatcher;
+  /** Handles the worker's pub/sub messages (the arbiter's relay). */
+  pubsub?: (msg: PubSubMessage, worker: WorkerHandle) => void;
 }
 
 export type WorkerState = "starting" | "running" | "stopping" | "closed";
@@ -66,6 +68,7 @@ export class WorkerHandle {
     });
     this.ready.catch(() => {}); // observed by whoever awaits it; never unhandled
     const lifecycle = (msg: Message) => {
+      if (msg.t === "pub") return spec.pubsub?.(msg, this); // the hot path: not a sign of life worth a clock read
       this.lastBeat = Date.now();
       if (msg.t === "ready") {
         this.pid = msg.pid;
@@ -75,6 +78,7 @@ export class WorkerHandle {
         onReady(msg.info);
       } else if (msg.t === "beat") this.stats = msg.stats;
       else if (msg.t === "boot_error") this.bootError = msg.error;
+      else if (msg.t === "sub" || msg.t === "unsub") spec.pubsub?.(msg, this);
     };
     const { port, exited, kill, pid } = launch(spec);
     this.pid = pid;

@@ -12,6 +12,8 @@ import { Mailbox } from "../ipc/mailbox.ts";
 import { Port } from "../ipc/port.ts";
 import { IDENTITY_ENV, type Identity, type Message } from "../ipc/protocol.ts";
 import { setLogLevel } from "../log/logger.ts";
+import { ArbiterLink, setLink } from "../pubsub/link.ts";
+import { setDataStore } from "../pubsub/store.ts";
 import { Actor } from "./actor.ts";
 import { getActorKind } from "./actor-kinds.ts";
 import type { Application, WorkerBody } from "./application.ts";
@@ -93,9 +95,15 @@ export async function runWorker(
     }
   };
   installCommands(actor, kind ? kind.commands : app?.options.commands);
-  const mailbox = new Mailbox(host.port, actor.aid, (msg) =>
-    withRuntime(runtime, () => actor.dispatch(msg.cmd, msg.args, msg.from)),
+  const mailbox = new Mailbox(
+    host.port,
+    actor.aid,
+    (msg) => withRuntime(runtime, () => actor.dispatch(msg.cmd, msg.args, msg.from)),
+    (msg) => msg.t === "msg" && link?.receive(msg),
   );
+  // Pub/sub through the arbiter: a process or thread worker's own link. An inline
+  // worker shares the arbiter's process and joins its relay directly.
+  const link = host.kind === "inline" ? null : new ArbiterLink(mailbox);
   const runtime: Runtime = {
     self: actor.aid,
     request: (to, cmd, args, timeout) =>
@@ -107,6 +115,8 @@ export async function runWorker(
 
   if (host.kind !== "inline") {
     setRuntime(runtime);
+    setLink(link);
+    setDataStore(global.data_store);
     setLogLevel(global.debug ? "debug" : global.log_level);
     setProcessTitle(`${global.process_name}: ${identity.name}`, host.kind === "thread");
   }

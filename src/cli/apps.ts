@@ -21,4 +21,12 @@ export const BUILTIN_APPS: Record<string, { help: string; load: Factory }> = {
     help: "the dining philosophers: forks held by the monitor",
     load: async () => (await import("../../apps/philosophers/index.ts")).philosophers(),
   },
+  chat: {
+    help: "a websocket chat across workers and machines (pub/sub)",
+    load: async () => (await import("../../apps/chat/index.ts")).chat(),
+  },
+  graph: {
+    help: "the original's live random graph: tabs in sync over a websocket",
+    load: async () => (await import("../../examples/graph/index.ts")).graph(),
+  },
 };

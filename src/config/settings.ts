@@ -93,6 +93,10 @@ const table: Setting[] = [
     scope: "global",
     section: "global",
     help: "Data store URL for pub/sub and locks (`redis://host:port/db`); empty uses the arbiter.",
+    check: (v) =>
+      v === "" || /^rediss?:\/\/[^/\s]+(\/\d*)?$/.test(String(v))
+        ? undefined
+        : "empty (pub/sub through the arbiter) or redis://[user:password@]host:port/db",
   },
   {
     name: "process_name",

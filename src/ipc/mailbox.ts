@@ -42,6 +42,19 @@ export class Mailbox {
 
   /** Call `cmd` on `to` and resolve to its result, or reject with the rebuilt error. */
   request(to: string, cmd: string, args: unknown[], timeout = DEFAULT_TIMEOUT): Promise<unknown> {
+    return this.call((id) => ({ t: "req", id, from: this.self, to, cmd, args, timeout }) as RequestMessage, {
+      to,
+      cmd,
+      timeout,
+    });
+  }
+
+  /**
+   * Send the message `build` makes around a fresh id and resolve on the `res`
+   * (or `err`) with that id: `req`, and the pub/sub `sub`/`unsub`.
+   */
+  call(build: (id: number) => Message, what: { to: string; cmd: string; timeout?: number }): Promise<unknown> {
+    const { to, cmd, timeout = DEFAULT_TIMEOUT } = what;
     if (this.port.closed)
       return Promise.reject(new IpcClosedError(`cannot send "${cmd}" to ${to}: the channel is closed`));
     const id = this.#nextId++;
@@ -51,7 +64,7 @@ export class Mailbox {
         reject(new IpcTimeoutError(`"${cmd}" sent to ${to} got no answer within ${timeout} ms`, { to, cmd, timeout }));
       }, timeout);
       this.#pending.set(id, { resolve, reject, timer, what: `${to}.${cmd}` });
-      this.port.send({ t: "req", id, from: this.self, to, cmd, args, timeout } as RequestMessage);
+      this.port.send(build(id));
     });
   }
 

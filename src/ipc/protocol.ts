@@ -74,6 +74,44 @@ export interface BootErrorMessage {
   error: ErrorData;
 }
 
+/**
+ * Pub/sub through the arbiter (the embedded backend). A worker tells the
+ * arbiter which channels and patterns (`chat.*`) it listens to; the arbiter
+ * answers with a `res` of the same id once the relay knows, so that a publish
+ * made after `await subscribe()` anywhere reaches it.
+ */
+export interface SubscribeMessage {
+  t: "sub";
+  id: number;
+  /** Channels and glob patterns this worker now listens to. */
+  keys: string[];
+}
+/** The worker no longer listens to `keys`; answered by a `res` of the same id. */
+export interface UnsubscribeMessage {
+  t: "unsub";
+  id: number;
+  keys: string[];
+}
+/** Publish `message` on `channel` (worker → arbiter); the hot path, so no answer. */
+export interface PublishMessage {
+  t: "pub";
+  channel: string;
+  message: string;
+}
+/**
+ * A published message (arbiter → worker), sent once per worker with every one
+ * of its subscriptions (`keys`) that matched, so each subscriber gets it once.
+ */
+export interface DeliverMessage {
+  t: "msg";
+  channel: string;
+  keys: string[];
+  message: string;
+}
+
+/** The pub/sub messages, as the arbiter's relay and a worker's link see them. */
+export type PubSubMessage = SubscribeMessage | UnsubscribeMessage | PublishMessage | DeliverMessage;
+
 export type Message =
   | RequestMessage
   | ResultMessage
@@ -81,7 +119,8 @@ export type Message =
   | NotifyMessage
   | ReadyMessage
   | BeatMessage
-  | BootErrorMessage;
+  | BootErrorMessage
+  | PubSubMessage;
 
 /** Who a spawned worker is; passed in its env (process) or workerData (thread). */
 export interface Identity {

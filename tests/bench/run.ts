@@ -1,11 +1,12 @@
 /**
  * `bun run bench [section…]`: every figure as a ratio to a raw Bun baseline
- * measured in the same run. Sections: ipc, rss, http, hono, httpbin, startup, size, client, rpc, proxy.
+ * measured in the same run. Sections: ipc, rss, http, hono, httpbin, startup, size, client, rpc, proxy, chat.
  * Prints a Markdown summary and writes it to tests/bench/last-results.md.
  */
 import { statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { childrenOf, ensureBinary } from "../helpers/proc.ts";
+import { chatBench } from "./chat.ts";
 import { client } from "./client.ts";
 import { BUN, fmt, freePort, median, type Row, ratio, rssOf, start, waitHttp, wrk } from "./lib.ts";
 import { proxyBench } from "./proxy.ts";
@@ -281,6 +282,7 @@ if (want("startup")) await startup(binary);
 if (want("size")) size(binary);
 if (want("client")) await client(add, SECONDS);
 if (want("proxy")) await proxyBench(binary, add, SECONDS);
+if (want("chat")) for (const row of await chatBench(binary, SECONDS)) add(row);
 
 const table = [
   "| section | what | ours | raw baseline | ratio | goal |",

@@ -31,3 +31,12 @@ export const hasPythonHttpbin = () =>
   );
 
 export const hasOpenssl = () => available("openssl", () => existsSync("/usr/bin/openssl"), "apt-get install openssl");
+export const hasRedis = () =>
+  available("redis-server", () => existsSync("/usr/bin/redis-server"), "apt-get install redis-server");
+
+export const hasPythonWebsockets = () =>
+  available(
+    "python3-websockets",
+    () =>
+      existsSync("/usr/bin/python3") && Bun.spawnSync(["/usr/bin/python3", "-c", "import websockets"]).exitCode === 0,
+    "apt-get install python3-websockets",

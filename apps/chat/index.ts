@@ -1,0 +1,77 @@
+/**
+ * The chat: `pulsar run chat --workers 3 [--data-store redis://host:port/db]`.
+ *   GET /           the chat page
+ *   WS  /message    each text frame (trimmed, ≤ 4 KB) reaches every client, on
+ *                   every worker and every instance sharing the data store, as
+ *                   one JSON frame {"message", "time"}
+ *   POST /rpc       JSON-RPC `message(text)` → "OK", published the same way
+ * `pulsar info` shows each worker's connected clients (clients=N).
+ */
+import { Hono } from "hono";
+import type { Actor } from "../../src/actor/actor.ts";
+import type { AppSettings } from "../../src/config/resolve.ts";
+import { createPubSub } from "../../src/pubsub/create.ts";
+import type { PubSub } from "../../src/pubsub/hub.ts";
+import type { Handler } from "../../src/server/handler.ts";
+import { HttpServer, type HttpServerOptions } from "../../src/server/http-server.ts";
+import { CLOSE } from "../../src/ws/socket.ts";
+import { WebSockets } from "../../src/ws/sockets.ts";
+import { ChatMessageError, MAX_MESSAGE_BYTES, publishMessage } from "./message.ts";
+import { CHAT_PAGE } from "./page.ts";
+import { rpcHandler } from "./rpc.ts";
+
+export { ChatMessageError, cleanMessage, MAX_MESSAGE_BYTES, publishMessage } from "./message.ts";
+
+/** The websocket topic (per worker) and the pub/sub channel (shared) of a chat app. */
+export const chatChannel = (name: string) => `${name}_webchat`;
+
+/** Build one worker's chat: its pub/sub, its sockets bound to the channel, its routes. */
+export async function chatHandler(actor: Actor, name = "chat", pubsub?: PubSub): Promise<Handler> {
+  const ps = pubsub ?? (await createPubSub());
+  const channel = chatChannel(name);
+  const sockets = new WebSockets({ log: actor.log });
+  await sockets.bind("chat", ps, channel);
+  const count = () => {
+    actor.extra.clients = sockets.count;
+  };
+  count();
+  const app = new Hono();
+  app.get("/", (c) => c.html(CHAT_PAGE));
+  app.get(
+    "/message",
+    sockets.route(
+      {
+        onOpen: (ws) => {
+          ws.subscribe("chat");
+          count();
+        },
+        onMessage: async (ws, message) => {
+          if (typeof message !== "string") return ws.close(CLOSE.UNSUPPORTED, "the chat takes text frames");
+          try {
+            await publishMessage(ps, channel, message);
+          } catch (err) {
+            if (err instanceof ChatMessageError) return; // blank: nothing to say
+            actor.log.warn(`chat message not published: ${(err as Error).message}`);
+            ws.send(JSON.stringify({ error: (err as { code?: string }).code ?? "E_CHAT", message: "not delivered" }));
+          }
+        },
+        onClose: () => count(),
+      },
+      // 4 KB of text, with a little room for the whitespace that trimming removes.
+      { maxMessageSize: MAX_MESSAGE_BYTES + 1024, maxBuffered: 4 * 1024 * 1024 },
+    ),
+  );
+  app.post("/rpc", (c) => rpcHandler(c.req.raw, ps, channel));
+  return { fetch: app.fetch, websocket: sockets.websocket };
+}
+
+class ChatServer extends HttpServer {
+  protected override handler(_cfg: AppSettings, actor: Actor): Promise<Handler> {
+    return chatHandler(actor, this.name);
+  }
+}
+
+/** The `chat` app. */
+export function chat(options: HttpServerOptions = {}): HttpServer {
+  return new ChatServer(() => new Response(null, { status: 500 }), { name: "chat", ...options });
+}
