@@ -40,3 +40,4 @@ export const hasPythonWebsockets = () =>
     () =>
       existsSync("/usr/bin/python3") && Bun.spawnSync(["/usr/bin/python3", "-c", "import websockets"]).exitCode === 0,
     "apt-get install python3-websockets",
+  );
