@@ -23,9 +23,15 @@ function serveFixture(dir: string, args: string[]): Promise<Proc> {
 const fresh = (url: string) => fetch(url, { headers: { connection: "close" }, keepalive: false });
 
 /** The worker pids that answer `/pid` within `tries` fresh connections (stops early at `want`). */
-async function pidsSeen(url: string, want: number, tries = 300): Promise<Set<number>> {
+/**
+ * The worker pids that answer fresh connections, until `want` were seen or `ms` passed. Not a
+ * count of tries: the first worker listens before its siblings, which may take a while to boot
+ * on a loaded machine, and only time tells them apart from a worker that never serves.
+ */
+async function pidsSeen(url: string, want: number, ms = 10_000): Promise<Set<number>> {
   const seen = new Set<number>();
-  for (let i = 0; i < tries && seen.size < want; i++) seen.add(Number(await (await fresh(`${url}/pid`)).text()));
+  const deadline = Date.now() + ms;
+  while (seen.size < want && Date.now() < deadline) seen.add(Number(await (await fresh(`${url}/pid`)).text()));
   return seen;
 }
 
@@ -90,7 +96,7 @@ describe("workers", () => {
     await using arb = await serveFixture(dir.path, ["--bind", "127.0.0.1:0", "--workers", "2"]);
     const url = await arb.url();
     const kids = await arb.waitChildren(2);
-    const seen = await pidsSeen(url, 2, 200);
+    const seen = await pidsSeen(url, 2);
     expect([...seen].sort((a, b) => a - b)).toEqual(kids);
     expect(seen.has(arb.pid)).toBe(false);
   });
@@ -102,7 +108,7 @@ describe("workers", () => {
     expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     expect(url).not.toEndWith(":0");
     const kids = await arb.waitChildren(3);
-    const seen = await pidsSeen(url, 3, 600);
+    const seen = await pidsSeen(url, 3);
     expect([...seen].sort((a, b) => a - b)).toEqual(kids);
     expect(arb.output.match(/listening on/g)?.length).toBe(1);
   });
@@ -123,7 +129,7 @@ describe("workers", () => {
       expect(new Set(urls).size).toBe(2);
       for (const url of urls) {
         expect(url).not.toEndWith(":0");
-        const seen = await pidsSeen(url, 2, 200);
+        const seen = await pidsSeen(url, 2);
         expect([...seen].sort((a, b) => a - b)).toEqual(kids);
       }
     });
