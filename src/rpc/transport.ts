@@ -3,6 +3,7 @@
  * so an HttpClient session can carry it), over a websocket (answers matched
  * to calls by id), or in-process (a JsonRpc called directly).
  */
+import { HttpClient } from "../client/http-client.ts";
 import type { JsonRpc, RpcId } from "./dispatcher.ts";
 import { RpcTransportError } from "./errors.ts";
 
@@ -25,7 +26,12 @@ export type FetchLike = (
 ) => Promise<Response>;
 
 export interface HttpTransportOptions {
-  /** The function that sends the POST. Default: the global `fetch`. */
+  /**
+   * The HttpClient session that carries the calls: its keep-alive pool, cookies, auth, proxy
+   * and TLS settings. Default: a session of the transport's own, closed with it.
+   */
+  http?: HttpClient;
+  /** Send the POST with this function instead of a session (a test double, a custom fetch). */
   fetch?: FetchLike;
   /** Extra request headers (authorization…). */
   headers?: Record<string, string>;
@@ -35,17 +41,26 @@ export interface HttpTransportOptions {
 
 /**
  * JSON-RPC over HTTP POST.
- * @example JsonProxy(httpTransport("http://127.0.0.1:8060/", { fetch: session.fetch }))
+ * @example JsonProxy(httpTransport("http://127.0.0.1:8060/", { http: new HttpClient({ auth: { bearer: "t" } }) }))
  */
 export function httpTransport(url: string, options: HttpTransportOptions = {}): Transport {
-  const send = options.fetch ?? (fetch as FetchLike);
   const headers = { "content-type": "application/json", accept: "application/json", ...options.headers };
   const timeout = options.timeout ?? 30_000;
+  const own = options.http || options.fetch ? undefined : new HttpClient();
+  const session = options.http ?? own;
+  const custom = options.fetch;
+  const send = async (body: string): Promise<{ status: number; text(): Promise<string> }> =>
+    custom
+      ? custom(url, { method: "POST", headers, body, signal: AbortSignal.timeout(timeout) })
+      : (session as HttpClient).post(url, { data: body, headers, timeout });
   return {
+    async close() {
+      await own?.close();
+    },
     async exchange(body, ids) {
-      let res: Response;
+      let res: { status: number; text(): Promise<string> };
       try {
-        res = await send(url, { method: "POST", headers, body, signal: AbortSignal.timeout(timeout) });
+        res = await send(body);
       } catch (err) {
         const reason = err instanceof Error ? err.message : String(err);
         throw new RpcTransportError(`POST ${url} failed: ${reason}`);

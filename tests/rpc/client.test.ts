@@ -1,5 +1,6 @@
 /** JsonProxy: chained names, RpcError, batches, notifications, over HTTP, a websocket and in-process. */
 import { afterAll, describe, expect, it } from "bun:test";
+import { HttpClient } from "../../src/client/http-client.ts";
 import { JsonProxy, type RpcProxy } from "../../src/rpc/client.ts";
 import { rpcServer } from "../../src/rpc/commands.ts";
 import { RpcError, RpcTransportError } from "../../src/rpc/errors.ts";
@@ -128,6 +129,28 @@ describe("JsonProxy transports", () => {
     expect(await proxy.calc.add(3, 4)).toBe(7);
     expect(seen).toEqual([`POST ${httpUrl} application/json Bearer t`]);
     expect(await JsonProxy<Api>(httpTransport(httpUrl, { fetch: viaSpy })).ping()).toBe("pong");
+  });
+
+  it("rides an HttpClient session: its auth and cookies go with every call, on one kept-alive connection", async () => {
+    const seen: string[] = [];
+    const ports = new Set<number>();
+    const guarded = Bun.serve({
+      port: 0,
+      hostname: "127.0.0.1",
+      fetch: (req, s) => {
+        seen.push(`${req.headers.get("authorization")} ${req.headers.get("cookie")}`);
+        ports.add(s.requestIP(req)?.port ?? 0);
+        return api.fetch(req);
+      },
+    });
+    await using http = new HttpClient({ auth: ["ada", "pw"] });
+    http.cookies.setCookie("session=s1", guarded.url.href);
+    const proxy = JsonProxy<Api>(guarded.url.href, { http });
+    expect(await proxy.calc.add(1, 1)).toBe(2);
+    expect(await proxy.ping()).toBe("pong");
+    expect(seen).toEqual(Array(2).fill(`Basic ${btoa("ada:pw")} session=s1`));
+    expect(ports.size).toBe(1);
+    guarded.stop(true);
   });
 
   it("raises RpcTransportError when the server is unreachable or answers something else", async () => {
