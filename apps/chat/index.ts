@@ -18,7 +18,7 @@ import { CLOSE } from "../../src/ws/socket.ts";
 import { WebSockets } from "../../src/ws/sockets.ts";
 import { ChatMessageError, MAX_MESSAGE_BYTES, publishMessage } from "./message.ts";
 import { CHAT_PAGE } from "./page.ts";
-import { rpcHandler } from "./rpc.ts";
+import { chatRpc } from "./rpc.ts";
 
 export { ChatMessageError, cleanMessage, MAX_MESSAGE_BYTES, publishMessage } from "./message.ts";
 
@@ -61,7 +61,8 @@ export async function chatHandler(actor: Actor, name = "chat", pubsub?: PubSub):
       { maxMessageSize: MAX_MESSAGE_BYTES + 1024, maxBuffered: 4 * 1024 * 1024 },
     ),
   );
-  app.post("/rpc", (c) => rpcHandler(c.req.raw, ps, channel));
+  const rpc = chatRpc(ps, channel);
+  app.post("/rpc", (c) => rpc.fetch(c.req.raw));
   return { fetch: app.fetch, websocket: sockets.websocket };
 }
 

@@ -1,69 +1,40 @@
 /**
- * POST /rpc: JSON-RPC 2.0 with the one method `message(text)`, which publishes
- * like the websocket and returns "OK".
- *
- * TODO(merge): this minimal handler stands in for the shared dispatcher of
- * src/rpc/ (built on another branch); at merge, register `message` there and
- * mount that dispatcher at /rpc instead. It follows JSON-RPC 2.0 for this
- * case: parse error -32700, invalid request -32600, unknown method -32601,
- * bad params -32602, internal error -32603; notifications get 204; batches work.
+ * POST /rpc: the chat's JSON-RPC, on the shared dispatcher (src/rpc): the one
+ * method `message(text)`, which publishes like the websocket and returns "OK",
+ * plus the server commands (ping, echo, functions_list…). Batches and
+ * notifications work as everywhere else.
  */
 import type { PubSub } from "../../src/pubsub/hub.ts";
-import { ChatMessageError, publishMessage } from "./message.ts";
+import { rpcServer } from "../../src/rpc/commands.ts";
+import { RPC_CODES, RpcError } from "../../src/rpc/errors.ts";
+import { method } from "../../src/rpc/method.ts";
+import { ChatMessageError, MAX_MESSAGE_BYTES, publishMessage } from "./message.ts";
 
-type Id = string | number | null;
-interface RpcError {
-  code: number;
-  message: string;
-  data?: unknown;
-}
+/** A batch of the most calls the dispatcher takes, each of the longest message, fits. */
+const MAX_BODY = 1000 * (MAX_MESSAGE_BYTES + 100);
 
-const reply = (id: Id, body: { result: unknown } | { error: RpcError }) => ({ jsonrpc: "2.0", id, ...body });
-
-async function call(pubsub: PubSub, channel: string, req: unknown): Promise<object | null> {
-  if (!req || typeof req !== "object" || Array.isArray(req))
-    return reply(null, { error: { code: -32600, message: "Invalid Request: expected an object" } });
-  const { jsonrpc, method, params, id } = req as Record<string, unknown>;
-  const validId = id === undefined || id === null || typeof id === "string" || typeof id === "number";
-  if (jsonrpc !== "2.0" || typeof method !== "string" || !validId)
-    return reply(validId ? ((id ?? null) as Id) : null, {
-      error: { code: -32600, message: 'Invalid Request: needs jsonrpc "2.0", a method name and a valid id' },
-    });
-  const notification = id === undefined;
-  const answer = (body: { result: unknown } | { error: RpcError }) => (notification ? null : reply(id as Id, body));
-  if (method !== "message") return answer({ error: { code: -32601, message: `Method not found: ${method}` } });
-  const text = Array.isArray(params)
-    ? params[0]
-    : params && typeof params === "object"
-      ? ((params as Record<string, unknown>).text ?? (params as Record<string, unknown>).message)
-      : undefined;
-  if ((Array.isArray(params) && params.length !== 1) || typeof text !== "string")
-    return answer({ error: { code: -32602, message: "Invalid params: message(text) takes one string" } });
-  try {
-    await publishMessage(pubsub, channel, text);
-    return answer({ result: "OK" });
-  } catch (err) {
-    if (err instanceof ChatMessageError)
-      return answer({ error: { code: -32602, message: `Invalid params: ${err.message}` } });
-    const e = err as { code?: string; message?: string };
-    return answer({ error: { code: -32603, message: "Internal error", data: { code: e.code, message: e.message } } });
-  }
-}
-
-/** Answer one POST /rpc request. */
-export async function rpcHandler(req: Request, pubsub: PubSub, channel: string): Promise<Response> {
-  let body: unknown;
-  try {
-    body = JSON.parse(await req.text());
-  } catch {
-    return Response.json(reply(null, { error: { code: -32700, message: "Parse error: the body is not JSON" } }));
-  }
-  if (Array.isArray(body)) {
-    if (!body.length)
-      return Response.json(reply(null, { error: { code: -32600, message: "Invalid Request: empty batch" } }));
-    const out = (await Promise.all(body.map((r) => call(pubsub, channel, r)))).filter(Boolean);
-    return out.length ? Response.json(out) : new Response(null, { status: 204 });
-  }
-  const out = await call(pubsub, channel, body);
-  return out ? Response.json(out) : new Response(null, { status: 204 });
+/**
+ * The chat's dispatcher, publishing to `channel`.
+ * @example app.post("/rpc", (c) => chatRpc(pubsub, "chat_webchat").fetch(c.req.raw))
+ */
+export function chatRpc(pubsub: PubSub, channel: string) {
+  return rpcServer(
+    {
+      message: method(
+        { doc: "Send text to every chat client, on every worker and instance.", params: ["text:string"] },
+        async (text) => {
+          try {
+            await publishMessage(pubsub, channel, text);
+          } catch (err) {
+            // A blank or over-long message is the caller's mistake: -32602, saying which.
+            if (err instanceof ChatMessageError)
+              throw new RpcError(RPC_CODES.INVALID_PARAMS, `Invalid params: ${err.message}`);
+            throw err;
+          }
+          return "OK";
+        },
+      ),
+    },
+    { maxBody: MAX_BODY },
+  );
 }

@@ -71,13 +71,16 @@ export function invalidRequest(reason: string): RpcError {
 
 /**
  * The error object for anything a method threw. An `RpcError` keeps its own
- * code and data; anything else is -32603 with the error's name and message,
+ * code and data; anything else is -32603 with the error's name, message and code,
  * and its stack only when `debug` is on: stacks show file paths and code.
  */
 export function errorObjectOf(err: unknown, debug: boolean): RpcErrorObject {
   if (err instanceof RpcError) return err.toObject();
   const e = err instanceof Error ? err : new Error(String(err));
   const data: Record<string, unknown> = { name: e.name, message: e.message };
+  // A coded error (a PulsarError: E_PUBSUB_UNAVAILABLE…) keeps its code, for clients to branch on.
+  const code = (e as { code?: unknown }).code;
+  if (typeof code === "string") data.code = code;
   if (debug && e.stack) data.stack = e.stack;
   return { code: RPC_CODES.INTERNAL_ERROR, message: "Internal error", data };
 }

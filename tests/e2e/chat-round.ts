@@ -106,6 +106,7 @@ export async function chatRound(urls: string[], bunCount: number, pyCount: numbe
 export async function rpcMessage(url: string, text: string): Promise<Record<string, unknown>> {
   const res = await fetch(`${url}/rpc`, {
     method: "POST",
+    headers: { "content-type": "application/json" },
     body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "message", params: [text] }),
   });
   return (await res.json()) as Record<string, unknown>;

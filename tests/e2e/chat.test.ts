@@ -52,6 +52,8 @@ async function clientsPerWorker(pid: string): Promise<number[]> {
   return (tree.monitors[0]?.workers ?? []).map((w) => w.extra?.clients ?? -1);
 }
 
+const JSON_TYPE = { "content-type": "application/json" };
+
 describe("chat (arbiter relay)", () => {
   it("delivers every one of 1,000 messages exactly once to each of 50 clients over 3 workers", async () => {
     const chat = await startChat(3);
@@ -88,7 +90,7 @@ describe("chat (arbiter relay)", () => {
     await until(() => got.includes("from rpc"), 5000, "the rpc message on the socket");
 
     const post = async (body: string) => {
-      const res = await fetch(`${chat.url}/rpc`, { method: "POST", body });
+      const res = await fetch(`${chat.url}/rpc`, { method: "POST", headers: JSON_TYPE, body });
       return res.status === 204 ? null : ((await res.json()) as Record<string, unknown>);
     };
     const code = (r: unknown) => ((r as { error?: { code: number } }).error ?? { code: 0 }).code;
@@ -108,6 +110,12 @@ describe("chat (arbiter relay)", () => {
       { jsonrpc: "2.0", id: 7, error: { code: -32601, message: "Method not found: nope" } },
     ] as unknown as Record<string, unknown>);
     await until(() => got.includes("a notification") && got.includes("b1"), 5000, "notification and batch");
+    const untyped = await fetch(`${chat.url}/rpc`, {
+      method: "POST",
+      body: '{"jsonrpc":"2.0","id":8,"method":"ping"}',
+    });
+    expect(untyped.status).toBe(415);
+    expect(((await untyped.json()) as { error: { code: number } }).error.code).toBe(-32600);
     ws.close();
   });
 
@@ -164,7 +172,7 @@ describe("chat (arbiter relay)", () => {
         method: "message",
         params: [text],
       }));
-      const res = await fetch(`${chat.url}/rpc`, { method: "POST", body: JSON.stringify(batch) });
+      const res = await fetch(`${chat.url}/rpc`, { method: "POST", headers: JSON_TYPE, body: JSON.stringify(batch) });
       expect(res.status).toBe(200);
       await res.arrayBuffer();
       await until(() => got >= b * 500, 20_000, `${b * 500} messages on the fast client`);
