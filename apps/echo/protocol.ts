@@ -1,0 +1,97 @@
+/**
+ * The echo protocol of the original's example: a message ends with
+ * `\r\n\r\n` and is echoed whole, delimiter included, once it is complete;
+ * the message `QUIT` closes the connection. A message larger than
+ * `stream_buffer` bytes gets `ERROR message too large` and a close, so one
+ * client cannot make the server buffer without bound.
+ */
+import type { Protocol } from "../../src/net/protocol.ts";
+
+export const DELIMITER = Buffer.from("\r\n\r\n");
+const QUIT = Buffer.from("QUIT\r\n\r\n");
+
+export interface Pending {
+  /** Bytes of the current incomplete message. */
+  chunks: Uint8Array[];
+  size: number;
+}
+
+/** How many bytes of DELIMITER end `chunks` (0 to 3), so a delimiter split across chunks is found. */
+function partialTail(st: Pending): number {
+  const last = st.chunks.at(-1);
+  if (!last) return 0;
+  for (let k = 3; k > 0; k--) {
+    if (last.byteLength < k) continue;
+    let ok = true;
+    for (let i = 0; i < k && ok; i++) ok = last[last.byteLength - k + i] === DELIMITER[i];
+    if (ok) return k;
+  }
+  return 0;
+}
+
+/**
+ * Where the first message of `chunk` ends (the index after its delimiter),
+ * counting the tail of what is pending; -1 if it does not end in `chunk`.
+ */
+export function endOfMessage(st: Pending, chunk: Uint8Array, from: number): number {
+  if (from === 0 && st.size > 0) {
+    const k = partialTail(st);
+    if (k > 0 && chunk.byteLength >= 4 - k) {
+      let ok = true;
+      for (let i = 0; i < 4 - k && ok; i++) ok = chunk[i] === DELIMITER[k + i];
+      if (ok) return 4 - k;
+    }
+  }
+  const at = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength).indexOf(DELIMITER, from);
+  return at < 0 ? -1 : at + 4;
+}
+
+function isQuit(message: Uint8Array): boolean {
+  return message.byteLength === QUIT.byteLength && Buffer.from(message).equals(QUIT);
+}
+
+/**
+ * The echo protocol, refusing messages over `maxSize` bytes.
+ * @example new SocketServer(echoProtocol(1 << 20), { name: "echo" }).start()
+ */
+export function echoProtocol(maxSize: number): Protocol<Pending> {
+  return {
+    state: () => ({ chunks: [], size: 0 }),
+    data(conn, chunk) {
+      const st = conn.state;
+      // Complete messages in a row are echoed with one write: pipelining costs one syscall.
+      let from = 0;
+      let run = 0;
+      const flush = () => run < from && conn.write(chunk.subarray(run, from));
+      while (from < chunk.byteLength) {
+        const end = endOfMessage(st, chunk, from);
+        if (end < 0) {
+          flush();
+          const rest = chunk.subarray(from);
+          st.chunks.push(rest);
+          st.size += rest.byteLength;
+          if (st.size > maxSize) {
+            st.chunks = [];
+            conn.close(`ERROR message too large (over ${maxSize} bytes)\r\n\r\n`);
+          }
+          return;
+        }
+        if (st.size > 0) {
+          const message = Buffer.concat([...st.chunks, chunk.subarray(0, end)]);
+          st.chunks = [];
+          st.size = 0;
+          if (isQuit(message)) return conn.close();
+          conn.write(message);
+          from = run = end;
+          continue;
+        }
+        if (isQuit(chunk.subarray(from, end))) {
+          flush();
+          return conn.close();
+        }
+        from = end;
+      }
+      flush();
+    },
+  };
+}
