@@ -16,14 +16,22 @@ export interface Pending {
   size: number;
 }
 
-/** How many bytes of DELIMITER end `chunks` (0 to 3), so a delimiter split across chunks is found. */
+/** The last (up to 3) pending bytes, across chunks: a delimiter may arrive one byte at a time. */
+function lastBytes(st: Pending): number[] {
+  const out: number[] = [];
+  for (let i = st.chunks.length - 1; i >= 0 && out.length < 3; i--) {
+    const c = st.chunks[i] as Uint8Array;
+    for (let j = c.byteLength - 1; j >= 0 && out.length < 3; j--) out.unshift(c[j] as number);
+  }
+  return out;
+}
+
+/** How many bytes of DELIMITER end what is pending (0 to 3), so a delimiter split across chunks is found. */
 function partialTail(st: Pending): number {
-  const last = st.chunks.at(-1);
-  if (!last) return 0;
-  for (let k = 3; k > 0; k--) {
-    if (last.byteLength < k) continue;
+  const tail = lastBytes(st);
+  for (let k = Math.min(3, tail.length); k > 0; k--) {
     let ok = true;
-    for (let i = 0; i < k && ok; i++) ok = last[last.byteLength - k + i] === DELIMITER[i];
+    for (let i = 0; i < k && ok; i++) ok = tail[tail.length - k + i] === DELIMITER[i];
     if (ok) return k;
   }
   return 0;
