@@ -59,7 +59,7 @@ export class EchoClient {
   readonly #host: ConnectionHost = {
     stats: newStats(),
     highWater: 2 ** 20,
-    idleTimeout: 0,
+    clock: { now: 0 },
     onError: (conn) => conn.abort(),
   };
 

@@ -29,8 +29,8 @@ export interface ConnectionHost {
   stats: NetStats;
   /** Bytes queued per connection before it stops reading. */
   highWater: number;
-  /** Seconds without traffic before the connection is closed (0: never). */
-  idleTimeout: number;
+  /** A clock the server ticks coarsely: reading it per chunk costs nothing. */
+  clock: { now: number };
   onError(conn: Connection, err: unknown): void;
 }
 
@@ -48,6 +48,8 @@ export class Connection<S = unknown> {
   state: S;
   bytesIn = 0;
   bytesOut = 0;
+  /** When bytes last moved, on the server's coarse clock (for the idle timeout). */
+  lastActive = 0;
   readonly #socket: Socket<Connection<S>>;
   readonly #host: ConnectionHost;
   readonly #protocol: Protocol<S>;
@@ -127,7 +129,7 @@ export class Connection<S = unknown> {
     const s = this.#host.stats;
     s.connections++;
     s.total++;
-    if (this.#host.idleTimeout > 0) this.#socket.timeout(this.#host.idleTimeout);
+    this.lastActive = this.#host.clock.now;
     this.#run(() => this.#protocol.open?.(this));
   }
 
@@ -135,7 +137,7 @@ export class Connection<S = unknown> {
   _data(chunk: Uint8Array): void {
     this.bytesIn += chunk.byteLength;
     this.#host.stats.bytes_in += chunk.byteLength;
-    if (this.#host.idleTimeout > 0) this.#socket.timeout(this.#host.idleTimeout);
+    this.lastActive = this.#host.clock.now;
     if (this.#busy) {
       // An async handler is still running: keep the order, and stop reading.
       this.#inbox.push(chunk);
@@ -147,7 +149,7 @@ export class Connection<S = unknown> {
 
   /** @internal */
   _drain(): void {
-    if (this.#host.idleTimeout > 0) this.#socket.timeout(this.#host.idleTimeout);
+    this.lastActive = this.#host.clock.now;
     while (this.#queue.length) {
       const head = this.#queue[0] as Uint8Array;
       const n = Math.max(0, this.#socket.write(head));

@@ -52,10 +52,12 @@ export class SocketServer<S = unknown> extends NetApplication {
     const stats = newStats();
     reportStats(actor, stats);
     const conns = new Set<Connection<S>>();
+    let emptied = () => {};
+    const clock = { now: Date.now() };
     const host: ConnectionHost = {
       stats,
       highWater: Number(cfg.write_buffer ?? 2 ** 20),
-      idleTimeout: cfg.keep_alive,
+      clock,
       onError: (conn, err) => {
         actor.log.error(`connection ${conn.id}: ${(err as Error)?.stack ?? String(err)}`);
         conn.abort();
@@ -80,11 +82,8 @@ export class SocketServer<S = unknown> extends NetApplication {
       },
       close(socket: Socket<Connection<S>>, error?: Error) {
         conns.delete(socket.data);
+        if (conns.size === 0) emptied();
         socket.data?._close(error);
-      },
-      timeout(socket: Socket<Connection<S>>) {
-        actor.log.debug(`connection ${socket.data?.id} idle for ${cfg.keep_alive}s; closing`);
-        socket.end();
       },
       error(socket: Socket<Connection<S>>, error: Error) {
         actor.log.warn(`connection ${socket.data?.id}: ${error.message}`);
@@ -100,14 +99,34 @@ export class SocketServer<S = unknown> extends NetApplication {
         socket: handlers,
       }),
     );
+    // The idle timeout is ours: Bun's socket.timeout() counts in coarse steps of
+    // several seconds. One timer per worker ticks the clock and closes the idle.
+    const idleMs = cfg.keep_alive * 1000;
+    const tick = setInterval(
+      () => {
+        clock.now = Date.now();
+        if (idleMs <= 0) return;
+        for (const c of conns)
+          if (clock.now - c.lastActive >= idleMs) {
+            actor.log.debug(`connection ${c.id} idle for ${cfg.keep_alive}s; closing`);
+            c.close();
+          }
+      },
+      idleMs > 0 ? Math.max(50, Math.min(idleMs / 10, 1000)) : 1000,
+    );
+    tick.unref();
     return {
       ready: { ports: listeners.map((l) => l.port) },
       async stop(graceMs: number) {
+        clearInterval(tick);
         const deadline = Date.now() + graceMs;
         for (const l of listeners) l.stop(false);
         await Bun.sleep(Math.min(DRAIN_WINDOW_MS, graceMs / 2));
         for (const c of conns) if (c.buffered === 0) c.close();
-        while (conns.size && Date.now() < deadline) await Bun.sleep(20);
+        if (conns.size) {
+          const empty = new Promise<void>((resolve) => (emptied = resolve));
+          await Promise.race([empty, Bun.sleep(Math.max(0, deadline - Date.now()))]);
+        }
         for (const l of listeners) l.stop(true);
       },
     };
