@@ -86,7 +86,7 @@ export class Connection<S = unknown> {
   }
 
   /**
-   * Send `data`. Returns true when the socket took all of it; false when part
+   * Send `data` (kept by reference until sent: do not modify it). Returns true when the socket took all of it; false when part
    * waits in the queue (await `drained()` before writing much more).
    */
   write(data: string | Uint8Array): boolean {
@@ -195,8 +195,8 @@ export class Connection<S = unknown> {
   }
 
   #enqueue(bytes: Uint8Array): void {
-    // Copy: the caller may reuse its buffer (Bun hands `data` a view it recycles).
-    this.#queue.push(bytes.slice());
+    // Not copied (as in Node): a caller must not change a buffer it has written.
+    this.#queue.push(bytes);
     this.#queued += bytes.byteLength;
     if (this.#queued > this.#host.highWater) this.#pause();
   }

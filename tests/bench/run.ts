@@ -7,6 +7,7 @@ import { statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { childrenOf, ensureBinary } from "../helpers/proc.ts";
 import { BUN, fmt, freePort, median, type Row, ratio, rssOf, start, waitHttp, wrk } from "./lib.ts";
+import { netBench } from "./net.ts";
 
 const HERE = import.meta.dir;
 const fixture = (name: string) => join(HERE, "fixtures", name);
@@ -273,6 +274,7 @@ if (want("rss")) await rss(binary);
 if (want("http")) await http(binary);
 if (want("hono")) await hono(binary);
 if (want("httpbin")) await httpbin(binary);
+if (want("net")) await netBench(binary, add, SECONDS);
 if (want("startup")) await startup(binary);
 if (want("size")) size(binary);
 
