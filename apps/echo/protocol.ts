@@ -101,11 +101,13 @@ export function echoProtocol(maxSize: number): Protocol<Pending> {
           return;
         }
         if (st.size > 0) {
-          const message = Buffer.concat([...st.chunks, chunk.subarray(0, end)]);
+          // A message that spans chunks: write its pieces in turn rather than copy them into one.
+          const pieces = [...st.chunks, chunk.subarray(0, end)];
+          const length = st.size + end;
           st.chunks = [];
           st.size = 0;
-          if (isQuit(message)) return conn.close();
-          conn.write(message);
+          if (length === QUIT.byteLength && isQuit(Buffer.concat(pieces))) return conn.close();
+          for (const piece of pieces) conn.write(piece);
           from = run = end;
           continue;
         }

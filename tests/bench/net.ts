@@ -121,19 +121,24 @@ export async function netBench(binary: string, add: (row: Row) => void, seconds:
       goal: "≥ 0.9×",
     });
   }
-  const u1 = freePort();
-  const oursUdp = await serving([start([binary, ...quiet(u1, "echoudp")])], async () => {
-    await waitUdp(u1);
-    return (await load("udp", u1, 8, 8, 64, seconds)).rtps;
-  });
-  const u2 = freePort();
-  const rawUdp = await serving(
-    [0, 1].map(() => start([BUN, fixture("raw-echo.ts"), "udp", String(u2)])),
-    async () => {
-      await waitUdp(u2);
-      return (await load("udp", u2, 8, 8, 64, seconds)).rtps;
-    },
-  );
+  const udpRun = (servers: Server[], port: number) =>
+    serving(servers, async () => {
+      await waitUdp(port);
+      return (await load("udp", port, 8, 8, 64, seconds)).rtps;
+    });
+  let [oursUdp, rawUdp] = [0, 0];
+  for (let round = 0; round < 2; round++) {
+    const u1 = freePort();
+    oursUdp = Math.max(oursUdp, await udpRun([start([binary, ...quiet(u1, "echoudp")])], u1));
+    const u2 = freePort();
+    rawUdp = Math.max(
+      rawUdp,
+      await udpRun(
+        [0, 1].map(() => start([BUN, fixture("raw-echo.ts"), "udp", String(u2)])),
+        u2,
+      ),
+    );
+  }
   add({
     section: "net",
     what: "UDP echo 64 B, 8 sockets × 8 in flight, datagrams/s",
