@@ -1,7 +1,7 @@
 /**
  * A custom command, registered once and called across processes: the
  * arbiter spawns a greeter actor (a new process) and sends it "greet".
- *   bun examples/greeter.ts
+ *   bun examples/greeter.ts          (or: pulsar run greeter)
  */
 import { arbiter, defineCommand, send, spawn } from "pulsar";
 

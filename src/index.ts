@@ -10,6 +10,8 @@ export { Application, type AppOptions, type WorkerBody } from "./actor/applicati
 export { Arbiter, type ArbiterOptions, arbiter, type StartOptions } from "./actor/arbiter.ts";
 export { defineCommand, defineFunction } from "./actor/commands.ts";
 export { Monitor } from "./actor/monitor.ts";
+// Remote objects
+export { exposeObject, type Remote, remoteObject } from "./actor/remote-object.ts";
 export {
   ActorProxy,
   currentAid,
@@ -43,6 +45,11 @@ export { allSettings, defineSetting, type Setting } from "./config/settings.ts";
 export * from "./errors.ts";
 // Logging
 export { createLogger, type Logger, setLogLevel } from "./log/logger.ts";
+// TCP and UDP serving
+export { Connection, type NetStats } from "./net/connection.ts";
+export type { Datagram, DatagramProtocol, Protocol } from "./net/protocol.ts";
+export { type ProtocolFactory, SocketServer, type SocketServerOptions } from "./net/socket-server.ts";
+export { UdpSocketServer, type UdpSocketServerOptions } from "./net/udp-server.ts";
 // Pub/sub, channels, locks
 export {
   ArbiterPubSub,
@@ -98,7 +105,6 @@ export {
   type Untyped,
   wsTransport,
 } from "./rpc/index.ts";
-
 // HTTP serving
 export type { Handler } from "./server/handler.ts";
 export { HttpServer, type HttpServerOptions } from "./server/http-server.ts";

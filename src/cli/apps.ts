@@ -29,4 +29,24 @@ export const BUILTIN_APPS: Record<string, { help: string; load: Factory }> = {
     help: "the original's live random graph: tabs in sync over a websocket",
     load: async () => (await import("../../examples/graph/index.ts")).graph(),
   },
+  echo: {
+    help: "a TCP echo: messages end with \\r\\n\\r\\n and are echoed whole; QUIT closes",
+    load: async () => (await import("../../apps/echo/index.ts")).echo(),
+  },
+  echoudp: {
+    help: "a UDP echo: each datagram echoed as is; QUIT answers BYE",
+    load: async () => (await import("../../apps/echo/index.ts")).echoudp(),
+  },
+  greeter: {
+    help: "a custom command called in a spawned actor",
+    load: async () => (await import("../../apps/greeter/index.ts")).greeter(),
+  },
+  "ping-pong": {
+    help: "two actors messaging each other",
+    load: async () => (await import("../../apps/ping-pong/index.ts")).pingPong(),
+  },
+  "remote-object": {
+    help: "an actor exposes an object; another calls its methods as if local",
+    load: async () => (await import("../../apps/remote-object/index.ts")).remoteObjectApp(),
+  },
 };

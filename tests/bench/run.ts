@@ -1,6 +1,6 @@
 /**
  * `bun run bench [section…]`: every figure as a ratio to a raw Bun baseline
- * measured in the same run. Sections: ipc, rss, http, hono, httpbin, startup, size, client, rpc, proxy, chat.
+ * measured in the same run. Sections: ipc, rss, http, hono, httpbin, startup, size, client, rpc, proxy, chat, net.
  * Prints a Markdown summary and writes it to tests/bench/last-results.md.
  */
 import { statSync, writeFileSync } from "node:fs";
@@ -9,6 +9,7 @@ import { childrenOf, ensureBinary } from "../helpers/proc.ts";
 import { chatBench } from "./chat.ts";
 import { client } from "./client.ts";
 import { BUN, fmt, freePort, median, type Row, ratio, rssOf, start, waitHttp, wrk } from "./lib.ts";
+import { netBench } from "./net.ts";
 import { proxyBench } from "./proxy.ts";
 import { rpcBench } from "./rpc.ts";
 
@@ -278,6 +279,7 @@ if (want("http")) await http(binary);
 if (want("hono")) await hono(binary);
 if (want("httpbin")) await httpbin(binary);
 if (want("rpc")) await rpcBench(binary, add, pulsarArgs, SECONDS);
+if (want("net")) await netBench(binary, add, SECONDS);
 if (want("startup")) await startup(binary);
 if (want("size")) size(binary);
 if (want("client")) await client(add, SECONDS);

@@ -100,4 +100,112 @@ describe("examples", () => {
     );
     expect(workers.map((w) => w.extra?.number).sort()).toEqual([1, 2, 3]);
   });
+
+  describe("from the binary", () => {
+    const quiet = (dir: string) => ["--pid-file", join(dir, "a.pid"), "--log-level", "warn"];
+
+    it("pulsar run echo --workers 2 echoes through the example's pooled client and stops cleanly", async () => {
+      using dir = tempDir();
+      await using arb = await Proc.binary([
+        "run",
+        "echo",
+        "--workers",
+        "2",
+        "--bind",
+        "127.0.0.1:0",
+        "--pid-file",
+        join(dir.path, "a.pid"),
+        "--log-level",
+        "info",
+      ]);
+      const port = (await arb.waitFor(/echo listening on tcp:\/\/127\.0\.0\.1:(\d+)/))[1] as string;
+      await arb.waitChildren(2);
+      await using client = Proc.script(example("echo-client.ts"), [`127.0.0.1:${port}`, "hello", "world"]);
+      expect(await client.exitCode()).toBe(0);
+      expect(client.output).toMatch(/^echo: hello\necho: world\nthrough [12] pooled connection\(s\)\n$/);
+      arb.signal("SIGTERM");
+      expect(await arb.exitCode()).toBe(0);
+    });
+
+    it("pulsar run echoudp echoes datagrams, answers QUIT with BYE and stops cleanly", async () => {
+      using dir = tempDir();
+      await using arb = await Proc.binary([
+        "run",
+        "echoudp",
+        "--bind",
+        "127.0.0.1:0",
+        "--pid-file",
+        join(dir.path, "a.pid"),
+        "--log-level",
+        "info",
+      ]);
+      const port = (await arb.waitFor(/echoudp listening on udp:\/\/127\.0\.0\.1:(\d+)/))[1] as string;
+      await using client = Proc.script(example("echo-client.ts"), ["--udp", `127.0.0.1:${port}`, "ping"]);
+      expect(await client.exitCode()).toBe(0);
+      expect(client.output).toBe('echo: ping\nquit: "BYE\\r\\n\\r\\n"\n');
+      arb.signal("SIGTERM");
+      expect(await arb.exitCode()).toBe(0);
+    });
+
+    it("pulsar run greeter prints the greeting from another process and exits 0", async () => {
+      using dir = tempDir();
+      await using run = await Proc.binary(["run", "greeter", ...quiet(dir.path)]);
+      expect(await run.exitCode()).toBe(0);
+      const m = run.output.match(/Hello World! from greeter, pid (\d+)\n\(the arbiter is pid (\d+)\)/);
+      expect(Number(m?.[2])).toBe(run.pid);
+      expect(Number(m?.[1])).not.toBe(run.pid);
+    });
+
+    it("pulsar run ping-pong --rounds 4 shows two processes exchanging four pings and pongs, then exits 0", async () => {
+      using dir = tempDir();
+      await using run = await Proc.binary(["run", "ping-pong", "--rounds", "4", ...quiet(dir.path)]);
+      expect(await run.exitCode()).toBe(0);
+      const pings = [...run.output.matchAll(/ping \(pid (\d+)\) sends ping (\d)/g)];
+      const pongs = [...run.output.matchAll(/pong (\d) \(from pong, pid (\d+)\)/g)];
+      expect(pings.map((m) => m[2])).toEqual(["1", "2", "3", "4"]);
+      expect(pongs.map((m) => m[1])).toEqual(["1", "2", "3", "4"]);
+      const [pingPid, pongPid] = [pings[0]?.[1], pongs[0]?.[2]];
+      expect(pingPid).not.toBe(pongPid);
+      expect(Number(pingPid)).not.toBe(run.pid);
+      expect(run.output).toMatch(/4 round trips in [\d.]+ ms/);
+    });
+
+    it("pulsar run remote-object shows a client calling the store's methods in another process, then exits 0", async () => {
+      using dir = tempDir();
+      await using run = await Proc.binary(["run", "remote-object", ...quiet(dir.path)]);
+      expect(await run.exitCode()).toBe(0);
+      const m = run.output.match(/client \(pid (\d+)\) called the store \(pid (\d+)\) as a local object/);
+      expect(m?.[1]).not.toBe(m?.[2]);
+      expect(run.output).toContain('store.get("apples") = 5');
+      expect(run.output).toContain('store.keys() = ["apples","pears"]');
+      expect(run.output).toContain('E_COMMAND_NOT_FOUND: the remote object has no method "explode"');
+    });
+
+    it("pulsar run philosophers still dines, shows meals in info and stops cleanly", async () => {
+      using dir = tempDir();
+      await using arb = await Proc.binary([
+        "run",
+        "philosophers",
+        "--workers",
+        "3",
+        "--eating-period",
+        "0.1",
+        "--waiting-period",
+        "0.1",
+        ...quiet(dir.path),
+      ]);
+      type Tree = { monitors: { workers: { extra?: { eaten: number } }[] }[] };
+      await until(
+        async () => {
+          const t = (await controlRequest(join(dir.path, "a.sock"), "info").catch(() => null)) as Tree | null;
+          const w = t?.monitors[0]?.workers ?? [];
+          return w.length === 3 && w.every((x) => (x.extra?.eaten ?? 0) > 0);
+        },
+        20_000,
+        "three philosophers that have eaten",
+      );
+      arb.signal("SIGTERM");
+      expect(await arb.exitCode()).toBe(0);
+    });
+  });
 });

@@ -1,0 +1,123 @@
+/**
+ * The echo protocol of the original's example: a message ends with
+ * `\r\n\r\n` and is echoed whole, delimiter included, once it is complete;
+ * the message `QUIT` closes the connection. A message larger than
+ * `stream_buffer` bytes gets `ERROR message too large` and a close, so one
+ * client cannot make the server buffer without bound.
+ */
+import type { Protocol } from "../../src/net/protocol.ts";
+
+export const DELIMITER = Buffer.from("\r\n\r\n");
+const QUIT = Buffer.from("QUIT\r\n\r\n");
+
+export interface Pending {
+  /** Bytes of the current incomplete message. */
+  chunks: Uint8Array[];
+  size: number;
+}
+
+/** The last (up to 3) pending bytes, across chunks: a delimiter may arrive one byte at a time. */
+function lastBytes(st: Pending): number[] {
+  const out: number[] = [];
+  for (let i = st.chunks.length - 1; i >= 0 && out.length < 3; i--) {
+    const c = st.chunks[i] as Uint8Array;
+    for (let j = c.byteLength - 1; j >= 0 && out.length < 3; j--) out.unshift(c[j] as number);
+  }
+  return out;
+}
+
+/** How many bytes of DELIMITER end what is pending (0 to 3), so a delimiter split across chunks is found. */
+function partialTail(st: Pending): number {
+  const tail = lastBytes(st);
+  for (let k = Math.min(3, tail.length); k > 0; k--) {
+    let ok = true;
+    for (let i = 0; i < k && ok; i++) ok = tail[tail.length - k + i] === DELIMITER[i];
+    if (ok) return k;
+  }
+  return 0;
+}
+
+/**
+ * Where the first message of `chunk` ends (the index after its delimiter),
+ * counting the tail of what is pending; -1 if it does not end in `chunk`.
+ */
+export function endOfMessage(st: Pending, chunk: Uint8Array, from: number): number {
+  if (from === 0 && st.size > 0) {
+    const k = partialTail(st);
+    if (k > 0 && chunk.byteLength >= 4 - k) {
+      let ok = true;
+      for (let i = 0; i < 4 - k && ok; i++) ok = chunk[i] === DELIMITER[k + i];
+      if (ok) return 4 - k;
+    }
+  }
+  const at = asBuffer(chunk).indexOf(DELIMITER, from);
+  return at < 0 ? -1 : at + 4;
+}
+
+/** Bun hands TCP data as a Buffer already: wrap only what is not. */
+function asBuffer(chunk: Uint8Array): Buffer {
+  return Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+}
+
+/** Does `chunk` end with the delimiter? */
+function endsWithDelimiter(chunk: Uint8Array): boolean {
+  const n = chunk.byteLength;
+  return n >= 4 && chunk[n - 1] === 10 && chunk[n - 2] === 13 && chunk[n - 3] === 10 && chunk[n - 4] === 13;
+}
+
+function isQuit(message: Uint8Array): boolean {
+  return message.byteLength === QUIT.byteLength && Buffer.from(message).equals(QUIT);
+}
+
+/**
+ * The echo protocol, refusing messages over `maxSize` bytes.
+ * @example new SocketServer(echoProtocol(1 << 20), { name: "echo" }).start()
+ */
+export function echoProtocol(maxSize: number): Protocol<Pending> {
+  return {
+    state: () => ({ chunks: [], size: 0 }),
+    data(conn, chunk) {
+      const st = conn.state;
+      // The common case, pipelined messages that all end in this chunk: one write.
+      if (st.size === 0 && endsWithDelimiter(chunk) && asBuffer(chunk).indexOf(QUIT) < 0) {
+        conn.write(chunk);
+        return;
+      }
+      // Complete messages in a row are echoed with one write: pipelining costs one syscall.
+      let from = 0;
+      let run = 0;
+      const flush = () => run < from && conn.write(chunk.subarray(run, from));
+      while (from < chunk.byteLength) {
+        const end = endOfMessage(st, chunk, from);
+        if (end < 0) {
+          flush();
+          const rest = chunk.subarray(from);
+          st.chunks.push(rest);
+          st.size += rest.byteLength;
+          if (st.size > maxSize) {
+            st.chunks = [];
+            conn.close(`ERROR message too large (over ${maxSize} bytes)\r\n\r\n`);
+          }
+          return;
+        }
+        if (st.size > 0) {
+          // A message that spans chunks: write its pieces in turn rather than copy them into one.
+          const pieces = [...st.chunks, chunk.subarray(0, end)];
+          const length = st.size + end;
+          st.chunks = [];
+          st.size = 0;
+          if (length === QUIT.byteLength && isQuit(Buffer.concat(pieces))) return conn.close();
+          for (const piece of pieces) conn.write(piece);
+          from = run = end;
+          continue;
+        }
+        if (isQuit(chunk.subarray(from, end))) {
+          flush();
+          return conn.close();
+        }
+        from = end;
+      }
+      flush();
+    },
+  };
+}
