@@ -41,7 +41,9 @@ describe("the pulsar command", () => {
   it("rejects an unknown app, naming the ones it has", async () => {
     const { code, out } = await pulsar(["run", "nosuchapp"]);
     expect(code).toBe(2);
-    expect(out).toContain('unknown app "nosuchapp": choose from httpbin, hello, calculator, proxy, philosophers, chat, graph, echo, echoudp, greeter, ping-pong, remote-object');
+    expect(out).toContain(
+      'unknown app "nosuchapp": choose from httpbin, hello, calculator, proxy, philosophers, chat, graph, echo, echoudp, greeter, ping-pong, remote-object',
+    );
   });
 
   it("rejects run without an app, an unknown flag and an unknown command", async () => {
