@@ -15,18 +15,7 @@ describe("pulsar run calculator --workers 2", () => {
   let ws: RpcProxy<CalculatorApi>;
 
   beforeAll(async () => {
-    arb = await Proc.binary([
-      "run",
-      "calculator",
-      "--workers",
-      "2",
-      "--bind",
-      "127.0.0.1:0",
-      "--pid-file",
-      join(dir.path, "a.pid"),
-      "--log-level",
-      "info",
-    ]);
+    arb = await Proc.run("calculator", dir.path, "--workers", "2");
     url = await arb.url();
     workers = await arb.waitChildren(2);
     http = JsonProxy<CalculatorApi>(url);

@@ -9,18 +9,7 @@ const dir = tempDir();
 let arb: Proc;
 let url: string;
 beforeAll(async () => {
-  arb = await Proc.binary([
-    "run",
-    "httpbin",
-    "--workers",
-    "2",
-    "--bind",
-    "127.0.0.1:0",
-    "--pid-file",
-    join(dir.path, "a.pid"),
-    "--log-level",
-    "info",
-  ]);
+  arb = await Proc.run("httpbin", dir.path, "--workers", "2");
   url = await arb.url();
 });
 afterAll(async () => {

@@ -106,18 +106,7 @@ describe("examples", () => {
 
     it("pulsar run echo --workers 2 echoes through the example's pooled client and stops cleanly", async () => {
       using dir = tempDir();
-      await using arb = await Proc.binary([
-        "run",
-        "echo",
-        "--workers",
-        "2",
-        "--bind",
-        "127.0.0.1:0",
-        "--pid-file",
-        join(dir.path, "a.pid"),
-        "--log-level",
-        "info",
-      ]);
+      await using arb = await Proc.run("echo", dir.path, "--workers", "2");
       const port = (await arb.waitFor(/echo listening on tcp:\/\/127\.0\.0\.1:(\d+)/))[1] as string;
       await arb.waitChildren(2);
       await using client = Proc.script(example("echo-client.ts"), [`127.0.0.1:${port}`, "hello", "world"]);
@@ -129,16 +118,7 @@ describe("examples", () => {
 
     it("pulsar run echoudp echoes datagrams, answers QUIT with BYE and stops cleanly", async () => {
       using dir = tempDir();
-      await using arb = await Proc.binary([
-        "run",
-        "echoudp",
-        "--bind",
-        "127.0.0.1:0",
-        "--pid-file",
-        join(dir.path, "a.pid"),
-        "--log-level",
-        "info",
-      ]);
+      await using arb = await Proc.run("echoudp", dir.path);
       const port = (await arb.waitFor(/echoudp listening on udp:\/\/127\.0\.0\.1:(\d+)/))[1] as string;
       await using client = Proc.script(example("echo-client.ts"), ["--udp", `127.0.0.1:${port}`, "ping"]);
       expect(await client.exitCode()).toBe(0);

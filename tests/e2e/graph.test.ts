@@ -31,18 +31,7 @@ function tab(url: string) {
 describe("graph", () => {
   it("streams one series to every tab, and survives the death of the generating worker", async () => {
     using dir = tempDir();
-    await using proc = await Proc.binary([
-      "run",
-      "graph",
-      "--workers",
-      "2",
-      "--bind",
-      "127.0.0.1:0",
-      "--pid-file",
-      join(dir.path, "a.pid"),
-      "--log-level",
-      "info",
-    ]);
+    await using proc = await Proc.run("graph", dir.path, "--workers", "2");
     const url = await proc.url();
     await proc.waitChildren(2);
     const tabs = Array.from({ length: 6 }, () => tab(url)); // fresh connections: spread over both workers
@@ -93,18 +82,7 @@ describe("graph", () => {
     "draws the same points in two browser tabs",
     async () => {
       using dir = tempDir();
-      await using proc = await Proc.binary([
-        "run",
-        "graph",
-        "--workers",
-        "2",
-        "--bind",
-        "127.0.0.1:0",
-        "--pid-file",
-        join(dir.path, "a.pid"),
-        "--log-level",
-        "info",
-      ]);
+      await using proc = await Proc.run("graph", dir.path, "--workers", "2");
       const url = await proc.url();
       const browser = await chromium.launch({
         executablePath: "/usr/bin/chromium",

@@ -6,7 +6,6 @@
  * auth challenges, and the JSON bodies (after swapping one base URL for the other).
  */
 import { afterAll, beforeAll, describe, expect, it } from "bun:test";
-import { join } from "node:path";
 import { freePort, Proc, tempDir } from "../helpers/proc.ts";
 import { hasPythonHttpbin } from "../helpers/tools.ts";
 
@@ -153,16 +152,7 @@ describe.skipIf(!hasPythonHttpbin())("httpbin against the reference implementati
   beforeAll(async () => {
     const refPort = freePort();
     ref = new Proc(["/usr/bin/python3", "-c", `from httpbin import app; app.run(host="127.0.0.1", port=${refPort})`]);
-    ours = await Proc.binary([
-      "run",
-      "httpbin",
-      "--bind",
-      "127.0.0.1:0",
-      "--pid-file",
-      join(dir.path, "a.pid"),
-      "--log-level",
-      "info",
-    ]);
+    ours = await Proc.run("httpbin", dir.path);
     oursUrl = await ours.url();
     refUrl = `http://127.0.0.1:${refPort}`;
     await ref.waitFor(/Running on/);

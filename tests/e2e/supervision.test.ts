@@ -86,20 +86,7 @@ describe("supervision", () => {
 
   it("recycles a worker after max_requests, answering every request", async () => {
     using dir = tempDir();
-    await using arb = await Proc.binary([
-      "run",
-      "hello",
-      "--workers",
-      "1",
-      "--max-requests",
-      "10",
-      "--bind",
-      "127.0.0.1:0",
-      "--pid-file",
-      join(dir.path, "a.pid"),
-      "--log-level",
-      "info",
-    ]);
+    await using arb = await Proc.run("hello", dir.path, "--workers", "1", "--max-requests", "10");
     const url = await arb.url();
     const [first] = await arb.waitChildren(1);
     for (let i = 0; i < 25; i++) {

@@ -90,6 +90,16 @@ export class Proc implements AsyncDisposable {
     return new Proc([await ensureBinary(), ...args], opts);
   }
 
+  /**
+   * `pulsar run <app> [args…]` from the binary on `127.0.0.1:0`, with its pid file (and so
+   * its control socket) in `dir` and the log level that prints `listening on`.
+   * @example await using arb = await Proc.run("httpbin", dir.path, "--workers", "2");
+   */
+  static run(app: string, dir: string, ...args: string[]): Promise<Proc> {
+    const where = ["--bind", "127.0.0.1:0", "--pid-file", join(dir, "a.pid"), "--log-level", "info"];
+    return Proc.binary(["run", app, ...args, ...where]);
+  }
+
   /** Start a script with bun, from source. */
   static script(file: string, args: string[], opts?: StartOptions): Proc {
     return new Proc([BUN, file, ...args], opts);
