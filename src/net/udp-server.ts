@@ -55,6 +55,7 @@ export class UdpSocketServer<S = unknown> extends NetApplication {
     const stats = newStats();
     reportStats(actor, stats);
     const peers = new Map<string, Peer<S>>();
+    let clock = Date.now();
     const idleMs = cfg.keep_alive * 1000;
     const queue: [udp.Socket<"buffer">, Uint8Array, number, string][] = [];
     let dropped = 0;
@@ -101,7 +102,7 @@ export class UdpSocketServer<S = unknown> extends NetApplication {
                 stats.total++;
                 stats.connections = peers.size;
               }
-              peer.seen = Date.now();
+              peer.seen = clock;
               const d: Datagram = { data, address, port, reply: (out) => send(sock, toBytes(out), port, address) };
               try {
                 const r = protocol.datagram(d, peer.state);
@@ -118,15 +119,16 @@ export class UdpSocketServer<S = unknown> extends NetApplication {
         }),
       ),
     );
-    // Peers are "connections" while they are active: forget the silent ones.
-    const sweep = setInterval(
-      () => {
-        const cutoff = Date.now() - idleMs;
-        if (idleMs > 0) for (const [k, p] of peers) if (p.seen < cutoff) peers.delete(k);
-        stats.connections = peers.size;
-      },
-      Math.max(250, Math.min(idleMs / 2 || 1000, 5000)),
-    );
+    // Peers are "connections" while they are active: forget the silent ones. A peer's last
+    // activity is stamped with this sweep's clock, not Date.now(): that call per datagram cost
+    // a few percent of the throughput; the price is a peer kept up to one period longer.
+    const period = Math.max(250, Math.min(idleMs / 2 || 1000, 5000));
+    const sweep = setInterval(() => {
+      clock = Date.now();
+      const cutoff = clock - idleMs - period;
+      if (idleMs > 0) for (const [k, p] of peers) if (p.seen < cutoff) peers.delete(k);
+      stats.connections = peers.size;
+    }, period);
     sweep.unref();
     return {
       ready: { ports: sockets.map((s) => s.port) },
