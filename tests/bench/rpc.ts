@@ -108,9 +108,10 @@ export async function rpcBench(
           const jayson = start(["node", join(FIXTURES, "jayson-calc.cjs"), String(jport)]);
           try {
             await waitRpc(`http://127.0.0.1:${jport}/`);
-            const [again, peer] = await alternate([
+            const [again, peer, hello] = await alternate([
               () => measure(`http://127.0.0.1:${port}/`, addScript),
               () => measure(`http://127.0.0.1:${jport}/`, addScript),
+              () => measure(`http://127.0.0.1:${rawPort}/`),
             ]);
             add({
               section: "rpc",
@@ -119,6 +120,15 @@ export async function rpcBench(
               baseline: fmt(peer ?? 0),
               ratio: ratio(again ?? 0, peer ?? 0),
               goal: "≥ 3×",
+            });
+            // The ceiling: the raw Bun.serve hello (no JSON, no dispatch) against the same jayson.
+            add({
+              section: "rpc",
+              what: "raw Bun.serve hello vs jayson calc.add on Node, -c64, requests/s",
+              ours: fmt(hello ?? 0),
+              baseline: fmt(peer ?? 0),
+              ratio: ratio(hello ?? 0, peer ?? 0),
+              goal: "",
             });
           } finally {
             await jayson.stop();
