@@ -38,6 +38,8 @@ export class Monitor {
   #respawn: Timer | undefined;
   #sweep: Timer | undefined;
   #rolling: Promise<void> | null = null;
+  /** Resolved once the pool first runs: a reload asked for while booting waits for it. */
+  #up = Promise.withResolvers<void>();
   #booting: { resolve(): void; reject(err: Error): void } | null = null;
   /** While the first worker of a `:0` app boots, only it may start. */
   #limit = Number.POSITIVE_INFINITY;
@@ -93,6 +95,7 @@ export class Monitor {
     await this.#untilBooted();
     this.state = "running";
     this.actor.state = "running";
+    this.#up.resolve();
     this.manageWorkers(); // a TTIN/TTOU may have changed the target meanwhile
   }
 
@@ -253,6 +256,9 @@ export class Monitor {
 
   /** Rolling reload: replace the workers one by one, never dropping below the target. */
   reload(): Promise<void> {
+    // Asked while booting (`pulsar reload` right after start): roll once the pool is up, rather
+    // than answer "reloaded" having replaced nothing.
+    if (this.state === "starting") return this.#up.promise.then(() => this.reload());
     if (this.#rolling) return this.#rolling;
     this.log.info(`reloading ${this.live.length} workers one by one`);
     this.#rolling = (async () => {
