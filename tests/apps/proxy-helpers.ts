@@ -2,6 +2,8 @@
 import { listenProxy, proxyContext } from "../../apps/proxy/index.ts";
 import type { AppSettings } from "../../src/config/resolve.ts";
 
+export { selfSigned } from "../helpers/tls.ts";
+
 /** A proxy listening on 127.0.0.1:0 in this process, with `settings`; `log` collects its lines. */
 export function startProxy(settings: Partial<AppSettings> = {}) {
   const log: string[] = [];
@@ -76,32 +78,6 @@ export async function run(cmd: string[]): Promise<{ code: number; out: string; e
   const p = Bun.spawn(cmd, { stdout: "pipe", stderr: "pipe", stdin: "ignore" });
   const [out, err, code] = await Promise.all([new Response(p.stdout).text(), new Response(p.stderr).text(), p.exited]);
   return { code, out, err };
-}
-
-/** A self-signed certificate for 127.0.0.1 and localhost, made by openssl into `dir`. */
-export async function selfSigned(dir: string): Promise<{ cert: string; key: string; certFile: string }> {
-  const certFile = `${dir}/cert.pem`;
-  const keyFile = `${dir}/key.pem`;
-  const r = await run([
-    "openssl",
-    "req",
-    "-x509",
-    "-newkey",
-    "rsa:2048",
-    "-nodes",
-    "-keyout",
-    keyFile,
-    "-out",
-    certFile,
-    "-days",
-    "1",
-    "-subj",
-    "/CN=localhost",
-    "-addext",
-    "subjectAltName=DNS:localhost,IP:127.0.0.1",
-  ]);
-  if (r.code !== 0) throw new Error(`openssl failed: ${r.err}`);
-  return { cert: await Bun.file(certFile).text(), key: await Bun.file(keyFile).text(), certFile };
 }
 
 /** One masked websocket text frame, as a client sends it (RFC 6455 §5.2). */

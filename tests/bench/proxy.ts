@@ -9,6 +9,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { childrenOf } from "../helpers/proc.ts";
+import { selfSigned } from "../helpers/tls.ts";
 import { BUN, fmt, freePort, type Row, ratio, rssOf, start, waitHttp, wrk } from "./lib.ts";
 
 const MB = 2 ** 20;
@@ -93,24 +94,7 @@ export async function proxyBench(binary: string, add: (row: Row) => void, second
   if (!hasTiny) console.log("  tinyproxy is not installed (apt-get install tinyproxy): its column is empty");
 
   // The TLS origin for the tunnel: 256 MB from memory per request.
-  await sh([
-    "openssl",
-    "req",
-    "-x509",
-    "-newkey",
-    "rsa:2048",
-    "-nodes",
-    "-keyout",
-    join(dir, "key.pem"),
-    "-out",
-    join(dir, "cert.pem"),
-    "-days",
-    "1",
-    "-subj",
-    "/CN=localhost",
-    "-addext",
-    "subjectAltName=IP:127.0.0.1",
-  ]);
+  selfSigned(dir);
   const tlsScript = join(dir, "tls.ts");
   writeFileSync(
     tlsScript,

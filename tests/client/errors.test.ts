@@ -4,6 +4,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { HttpClient, HttpError, HttpStatusError } from "../../src/index.ts";
+import { selfSigned } from "../helpers/tls.ts";
 import { hasOpenssl } from "../helpers/tools.ts";
 import { serveHttpbin } from "./httpbin-server.ts";
 
@@ -87,29 +88,7 @@ describe.if(hasOpenssl())("TLS", () => {
   let url = "";
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), "pulsar-tls-"));
-    const gen = Bun.spawnSync(
-      [
-        "/usr/bin/openssl",
-        "req",
-        "-x509",
-        "-newkey",
-        "rsa:2048",
-        "-nodes",
-        "-days",
-        "1",
-        "-subj",
-        "/CN=localhost",
-        "-addext",
-        "subjectAltName=DNS:localhost,IP:127.0.0.1",
-        "-keyout",
-        join(dir, "key.pem"),
-        "-out",
-        join(dir, "cert.pem"),
-      ],
-      { stderr: "pipe" },
-    );
-    if (gen.exitCode !== 0) throw new Error(`openssl failed: ${gen.stderr}`);
-    cert = await Bun.file(join(dir, "cert.pem")).text();
+    cert = selfSigned(dir).cert;
     server = Bun.serve({
       hostname: "127.0.0.1",
       port: 0,

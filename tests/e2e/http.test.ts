@@ -8,6 +8,7 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { controlRequest } from "../../src/actor/control.ts";
 import { alive, FIXTURES, freePort, Proc, tempDir, until } from "../helpers/proc.ts";
+import { selfSigned } from "../helpers/tls.ts";
 
 // The preload's default timeout reaches only the first test file of a run (Bun 1.4.4).
 setDefaultTimeout(60_000);
@@ -139,17 +140,7 @@ describe("workers", () => {
 describe("TLS", () => {
   it("serves https with cert_file and key_file, to fetch and to curl", async () => {
     using dir = tempDir();
-    const [key, cert] = [join(dir.path, "k.pem"), join(dir.path, "c.pem")];
-    const ssl = Bun.spawnSync(
-      ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", cert].concat([
-        "-days",
-        "1",
-        "-subj",
-        "/CN=localhost",
-      ]),
-      { stdout: "pipe", stderr: "pipe" },
-    );
-    expect(ssl.exitCode).toBe(0);
+    const { keyFile: key, certFile: cert } = selfSigned(dir.path);
     await using arb = await Proc.binary([
       "run",
       "hello",

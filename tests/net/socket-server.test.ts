@@ -4,6 +4,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { controlRequest } from "../../src/actor/control.ts";
 import { FIXTURES, Proc, ROOT, tempDir } from "../helpers/proc.ts";
+import { selfSigned } from "../helpers/tls.ts";
 import { rawClient } from "./tcp-client.ts";
 
 setDefaultTimeout(60_000);
@@ -122,27 +123,7 @@ describe("SocketServer", () => {
 
   it("serves TLS with cert_file and key_file", async () => {
     using dir = tempDir();
-    const [key, cert] = [join(dir.path, "k.pem"), join(dir.path, "c.pem")];
-    const gen = Bun.spawnSync(
-      [
-        "openssl",
-        "req",
-        "-x509",
-        "-newkey",
-        "rsa:2048",
-        "-nodes",
-        "-keyout",
-        key,
-        "-out",
-        cert,
-        "-days",
-        "1",
-        "-subj",
-        "/CN=localhost",
-      ],
-      { stdout: "ignore", stderr: "ignore" },
-    );
-    expect(gen.exitCode).toBe(0);
+    const { keyFile: key, certFile: cert } = selfSigned(dir.path);
     await using proc = Proc.script(
       join(ROOT, "src/cli/main.ts"),
       echoArgs(dir.path, "--cert-file", cert, "--key-file", key),
