@@ -24,8 +24,11 @@ const LISTEN_DISALLOW_REUSE_PORT_FAILURE = 32;
 const MAX_QUEUED = 1024;
 
 interface Peer<S> {
+  address: string;
   state: S;
   seen: number;
+  /** Sends to this peer from the socket it wrote to: made once per peer, not per datagram. */
+  reply: (data: string | Uint8Array) => boolean;
 }
 
 /**
@@ -54,7 +57,10 @@ export class UdpSocketServer<S = unknown> extends NetApplication {
     const protocol = this.#protocol;
     const stats = newStats();
     reportStats(actor, stats);
-    const peers = new Map<string, Peer<S>>();
+    // One table per bound socket (a reply leaves from the address the peer wrote to), keyed by
+    // the peer's port, then its address: a string key built per datagram cost ~8 % of throughput.
+    const tables: Map<number, Peer<S>[]>[] = [];
+    let peerCount = 0;
     let clock = Date.now();
     const idleMs = cfg.keep_alive * 1000;
     const queue: [udp.Socket<"buffer">, Uint8Array, number, string][] = [];
@@ -84,8 +90,10 @@ export class UdpSocketServer<S = unknown> extends NetApplication {
     const onError = (err: unknown) => actor.log.error(`datagram handler: ${(err as Error)?.stack ?? String(err)}`);
 
     const sockets = await Promise.all(
-      cfg.bind.map(parseBind).map((addr) =>
-        Bun.udpSocket({
+      cfg.bind.map(parseBind).map((addr) => {
+        const peers = new Map<number, Peer<S>[]>();
+        tables.push(peers);
+        return Bun.udpSocket({
           hostname: addr.hostname,
           port: addr.port,
           // Not in Bun's udpSocket types, but what its node:dgram uses for reusePort.
@@ -94,16 +102,19 @@ export class UdpSocketServer<S = unknown> extends NetApplication {
             data(sock, data, port, address) {
               actor.countRequest();
               stats.bytes_in += data.byteLength;
-              const key = `${address}|${port}`;
-              let peer = peers.get(key);
+              const onPort = peers.get(port);
+              let peer = onPort?.[0]?.address === address ? onPort[0] : onPort?.find((p) => p.address === address);
               if (!peer) {
-                peer = { state: (protocol.state ? protocol.state({ address, port }) : {}) as S, seen: 0 };
-                peers.set(key, peer);
+                const state = (protocol.state ? protocol.state({ address, port }) : {}) as S;
+                const reply = (out: string | Uint8Array) => send(sock, toBytes(out), port, address);
+                peer = { address, state, seen: 0, reply };
+                if (onPort) onPort.push(peer);
+                else peers.set(port, [peer]);
                 stats.total++;
-                stats.connections = peers.size;
+                stats.connections = ++peerCount;
               }
               peer.seen = clock;
-              const d: Datagram = { data, address, port, reply: (out) => send(sock, toBytes(out), port, address) };
+              const d: Datagram = { data, address, port, reply: peer.reply };
               try {
                 const r = protocol.datagram(d, peer.state);
                 if (r instanceof Promise) r.catch(onError);
@@ -116,8 +127,8 @@ export class UdpSocketServer<S = unknown> extends NetApplication {
               actor.log.warn(`udp socket: ${err.message}`);
             },
           },
-        }),
-      ),
+        });
+      }),
     );
     // Peers are "connections" while they are active: forget the silent ones. A peer's last
     // activity is stamped with this sweep's clock, not Date.now(): that call per datagram cost
@@ -126,8 +137,15 @@ export class UdpSocketServer<S = unknown> extends NetApplication {
     const sweep = setInterval(() => {
       clock = Date.now();
       const cutoff = clock - idleMs - period;
-      if (idleMs > 0) for (const [k, p] of peers) if (p.seen < cutoff) peers.delete(k);
-      stats.connections = peers.size;
+      if (idleMs > 0)
+        for (const peers of tables)
+          for (const [port, list] of peers) {
+            const kept = list.filter((p) => p.seen >= cutoff);
+            peerCount -= list.length - kept.length;
+            if (kept.length) peers.set(port, kept);
+            else peers.delete(port);
+          }
+      stats.connections = peerCount;
     }, period);
     sweep.unref();
     return {
