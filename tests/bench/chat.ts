@@ -5,7 +5,7 @@
  * the p99 delivery latency of each. The load runs in its own process.
  */
 import { join } from "node:path";
-import { BUN, fmt, freePort, type Row, ratio, start, waitHttp } from "./lib.ts";
+import { BUN, fmt, freePort, pulsarArgs, type Row, ratio, start, waitHttp } from "./lib.ts";
 
 const CLIENTS = 200;
 const SENDERS = 20;
@@ -63,17 +63,7 @@ export async function chatBench(binary: string, seconds: number): Promise<Row[]>
   };
   const pulsar = (port: number, ...extra: string[]) => [
     binary,
-    "run",
-    "chat",
-    "--workers",
-    "2",
-    "--bind",
-    `127.0.0.1:${port}`,
-    "--log-level",
-    "warn",
-    "--pid-file",
-    `/tmp/pulsar-bench-${port}.pid`,
-    ...extra,
+    ...pulsarArgs(port, "run", "chat", "--workers", "2", ...extra),
   ];
   const raw = await measure((port) => [BUN, join(import.meta.dir, "fixtures/raw-chat.ts"), `${port}`]);
   const arbiter = await measure((port) => pulsar(port));

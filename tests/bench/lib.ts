@@ -92,3 +92,14 @@ export interface Row {
 export const fmt = (n: number, digits = 0) =>
   n.toLocaleString("en-US", { maximumFractionDigits: digits, minimumFractionDigits: digits });
 export const ratio = (ours: number, base: number) => (base ? `${(ours / base).toFixed(2)}×` : "n/a");
+
+/** `<command…> --bind 127.0.0.1:PORT`, quiet, with its own pid file: how every section runs pulsar. */
+export const pulsarArgs = (port: number, ...command: string[]) => [
+  ...command,
+  "--bind",
+  `127.0.0.1:${port}`,
+  "--log-level",
+  "warn",
+  "--pid-file",
+  `/tmp/pulsar-bench-${port}.pid`,
+];

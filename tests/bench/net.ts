@@ -9,7 +9,7 @@
  */
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { BUN, fmt, freePort, type Row, ratio, start } from "./lib.ts";
+import { BUN, fmt, freePort, pulsarArgs, type Row, ratio, start } from "./lib.ts";
 
 const fixture = (name: string) => join(import.meta.dir, "fixtures", name);
 
@@ -73,18 +73,7 @@ async function serving<T>(servers: Server[], fn: () => Promise<T>): Promise<T> {
   }
 }
 
-const quiet = (port: number, app: string) => [
-  "run",
-  app,
-  "--workers",
-  "2",
-  "--bind",
-  `127.0.0.1:${port}`,
-  "--log-level",
-  "warn",
-  "--pid-file",
-  `/tmp/pulsar-bench-${port}.pid`,
-];
+const quiet = (port: number, app: string) => pulsarArgs(port, "run", app, "--workers", "2");
 
 /** Run the `net` section; each figure is added as a row. */
 export async function netBench(binary: string, add: (row: Row) => void, seconds: number): Promise<void> {

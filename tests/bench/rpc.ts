@@ -6,7 +6,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { BUN, fmt, freePort, type Row, ratio, start, waitHttp } from "./lib.ts";
+import { BUN, fmt, freePort, pulsarArgs, type Row, ratio, start, waitHttp } from "./lib.ts";
 
 const FIXTURES = join(import.meta.dir, "fixtures");
 
@@ -59,12 +59,7 @@ async function alternate(runs: (() => Promise<number>)[], rounds = 2): Promise<n
   return best;
 }
 
-export async function rpcBench(
-  binary: string,
-  add: (row: Row) => void,
-  pulsarArgs: (port: number, ...command: string[]) => string[],
-  seconds: number,
-): Promise<void> {
+export async function rpcBench(binary: string, add: (row: Row) => void, seconds: number): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), "pulsar-bench-rpc-"));
   const addScript = luaPost(dir, "add", ADD);
   const batchScript = luaPost(dir, "batch", BATCH);

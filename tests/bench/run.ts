@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { childrenOf, ensureBinary } from "../helpers/proc.ts";
 import { chatBench } from "./chat.ts";
 import { client } from "./client.ts";
-import { BUN, fmt, freePort, median, type Row, ratio, rssOf, start, waitHttp, wrk } from "./lib.ts";
+import { BUN, fmt, freePort, median, pulsarArgs, type Row, ratio, rssOf, start, waitHttp, wrk } from "./lib.ts";
 import { netBench } from "./net.ts";
 import { proxyBench } from "./proxy.ts";
 import { rpcBench } from "./rpc.ts";
@@ -17,16 +17,6 @@ const HERE = import.meta.dir;
 const fixture = (name: string) => join(HERE, "fixtures", name);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const rows: Row[] = [];
-/** `pulsar <command…> --bind 127.0.0.1:PORT`, quiet, with its own pid file. */
-const pulsarArgs = (port: number, ...command: string[]) => [
-  ...command,
-  "--bind",
-  `127.0.0.1:${port}`,
-  "--log-level",
-  "warn",
-  "--pid-file",
-  `/tmp/pulsar-bench-${port}.pid`,
-];
 const add = (row: Row) => {
   rows.push(row);
   console.log(
@@ -278,7 +268,7 @@ if (want("rss")) await rss(binary);
 if (want("http")) await http(binary);
 if (want("hono")) await hono(binary);
 if (want("httpbin")) await httpbin(binary);
-if (want("rpc")) await rpcBench(binary, add, pulsarArgs, SECONDS);
+if (want("rpc")) await rpcBench(binary, add, SECONDS);
 if (want("net")) await netBench(binary, add, SECONDS);
 if (want("startup")) await startup(binary);
 if (want("size")) size(binary);
