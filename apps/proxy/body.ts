@@ -4,7 +4,7 @@
  * ReadableStream that fetch sends upstream. Backpressure: when the stream's
  * queue is full the client socket is paused, and it resumes when fetch pulls.
  */
-import { HeadError, type RequestHead } from "./head.ts";
+import { HeadError, latin1, type RequestHead } from "./head.ts";
 
 /** Bytes queued toward the upstream before the client is paused. */
 const HIGH_WATER = 1 << 20;
@@ -55,61 +55,43 @@ export interface Flow {
   resume(): void;
 }
 
-/**
- * One request body: feed it socket bytes, read it as `stream`.
- * @example const body = new BodyReader({ kind: "length", length: 3 }, socketFlow); body.feed(bytes)
- */
-export class BodyReader {
-  readonly stream: ReadableStream<Uint8Array>;
-  #controller!: ReadableStreamDefaultController<Uint8Array>;
-  #remaining = 0;
-  #state: "size" | "data" | "data-crlf" | "trailer" | "done" = "size";
-  #line = "";
-  #cancelled = false;
+/** How a message body ends: the request framings, plus "close" (until the peer closes), which only responses use. */
+export type BodyFraming = Framing | { kind: "close" };
 
-  constructor(
-    private readonly framing: Framing,
-    private readonly flow: Flow,
-  ) {
+/**
+ * The framing state machine, for request and response bodies alike: feed it
+ * socket bytes and it emits the body's bytes, chunk framing removed, and
+ * says where the body ends. Throws HeadError on a malformed chunked body.
+ * @example const f = new Framer({ kind: "length", length: 3 }); f.feed(bytes, (part) => out.push(part))
+ */
+export class Framer {
+  #remaining = 0;
+  #state: "size" | "data" | "data-crlf" | "trailer" | "done" | "close" = "size";
+  #line = "";
+
+  constructor(private readonly framing: BodyFraming) {
     if (framing.kind === "length") {
       this.#remaining = framing.length;
       this.#state = "data";
-    }
-    this.stream = new ReadableStream<Uint8Array>(
-      {
-        start: (c) => {
-          this.#controller = c;
-        },
-        pull: () => this.flow.resume(),
-        cancel: () => {
-          this.#cancelled = true;
-          this.flow.resume();
-        },
-      },
-      { highWaterMark: HIGH_WATER, size: (chunk) => chunk?.byteLength ?? 0 },
-    );
+    } else if (framing.kind === "none") this.#state = "done";
+    else if (framing.kind === "close") this.#state = "close";
   }
 
   get done(): boolean {
     return this.#state === "done";
   }
 
-  /** Fail the stream (the client went away mid-body): fetch aborts the upload. */
-  fail(reason: string): void {
-    if (this.#state === "done" || this.#cancelled) return;
-    this.#state = "done";
-    try {
-      this.#controller.error(new Error(reason));
-    } catch {}
-  }
-
-  /** Take body bytes from `buf`; throws HeadError on a malformed chunked body. */
-  feed(buf: Uint8Array): Fed {
+  /** Take body bytes from `buf`, emitting them; returns how many bytes belonged to the body. */
+  feed(buf: Uint8Array, emit: (part: Uint8Array) => void): number {
+    if (this.#state === "close") {
+      if (buf.length > 0) emit(buf);
+      return buf.length;
+    }
     let i = 0;
     while (i < buf.length && this.#state !== "done") {
       if (this.#state === "data") {
         const n = Math.min(this.#remaining, buf.length - i);
-        this.#push(buf.subarray(i, i + n));
+        if (n > 0) emit(n === buf.length ? buf : buf.subarray(i, i + n));
         i += n;
         this.#remaining -= n;
         if (this.#remaining === 0) this.#state = this.framing.kind === "length" ? "done" : "data-crlf";
@@ -130,39 +112,87 @@ export class BodyReader {
       // size and trailer are line-based.
       const lf = buf.indexOf(10, i);
       const end = lf < 0 ? buf.length : lf + 1;
-      this.#line += Buffer.from(buf.buffer, buf.byteOffset + i, end - i).toString("latin1");
+      this.#line += latin1(buf, end, i);
       i = end;
       if (this.#line.length > MAX_LINE) throw new HeadError(400, "chunked body: line too long");
       if (lf < 0) break;
       const line = this.#line.endsWith("\r\n") ? this.#line.slice(0, -2) : null;
       this.#line = "";
       if (line === null) throw new HeadError(400, "chunked body: bare LF");
-      this.#line_(line);
+      this.#onLine(line);
     }
-    if (this.#state === "done") this.#close();
-    return { used: i, done: this.#state === "done" };
+    return i;
   }
 
-  #line_(line: string): void {
+  #onLine(line: string): void {
     if (this.#state === "size") {
       const size = line.split(";")[0]?.trim() ?? "";
       if (!/^[0-9a-fA-F]{1,12}$/.test(size)) throw new HeadError(400, `chunked body: bad chunk size ${size}`);
       this.#remaining = Number.parseInt(size, 16);
       this.#state = this.#remaining === 0 ? "trailer" : "data";
     } else if (this.#state === "trailer" && line === "") this.#state = "done";
-    // Trailer fields are dropped: fetch has no way to send them upstream.
+    // Trailer fields are dropped: neither fetch nor the re-framed chunked output carries them.
   }
+}
 
-  #push(chunk: Uint8Array): void {
-    if (this.#cancelled || chunk.length === 0) return;
+/**
+ * One request body: feed it socket bytes, read it as `stream`.
+ * @example const body = new BodyReader({ kind: "length", length: 3 }, socketFlow); body.feed(bytes)
+ */
+export class BodyReader {
+  readonly stream: ReadableStream<Uint8Array>;
+  readonly framer: Framer;
+  #controller!: ReadableStreamDefaultController<Uint8Array>;
+  #cancelled = false;
+  #failed = false;
+  readonly #push = (chunk: Uint8Array) => {
+    if (this.#cancelled) return;
     this.#controller.enqueue(chunk);
     if ((this.#controller.desiredSize ?? 1) <= 0) this.flow.pause();
+  };
+
+  constructor(
+    readonly framing: Framing,
+    private readonly flow: Flow,
+  ) {
+    this.framer = new Framer(framing);
+    this.stream = new ReadableStream<Uint8Array>(
+      {
+        start: (c) => {
+          this.#controller = c;
+        },
+        pull: () => this.flow.resume(),
+        cancel: () => {
+          this.#cancelled = true;
+          this.flow.resume();
+        },
+      },
+      { highWaterMark: HIGH_WATER, size: (chunk) => chunk?.byteLength ?? 0 },
+    );
   }
 
-  #close(): void {
-    if (this.#cancelled) return;
+  get done(): boolean {
+    return this.#failed || this.framer.done;
+  }
+
+  /** Fail the stream (the client went away mid-body): the upload is aborted. */
+  fail(reason: string): void {
+    if (this.done || this.#cancelled) return;
+    this.#failed = true;
     try {
-      this.#controller.close();
+      this.#controller.error(new Error(reason));
     } catch {}
+  }
+
+  /** Take body bytes from `buf`; throws HeadError on a malformed chunked body. */
+  feed(buf: Uint8Array): Fed {
+    const used = this.framer.feed(buf, this.#push);
+    const done = this.framer.done;
+    if (done && !this.#cancelled) {
+      try {
+        this.#controller.close();
+      } catch {}
+    }
+    return { used, done };
   }
 }

@@ -1,18 +1,20 @@
 /**
  * One client connection to the proxy: read a request head, apply the rules
- * (loop, auth, hosts, ports), then either relay the request through fetch
- * (pooled keep-alive upstream) or turn the connection into a byte tunnel
- * (CONNECT, websocket upgrade). Requests on one connection are served in
+ * (loop, auth, hosts, ports), then either relay the request (over a pooled
+ * keep-alive origin connection for http, through fetch for https) or turn
+ * the connection into a byte tunnel (CONNECT, websocket upgrade). Requests on one connection are served in
  * order; bytes of a pipelined next request wait until the response is done.
  */
 import type { Socket } from "bun";
 import { BodyReader, framingOf } from "./body.ts";
+import { UpstreamError } from "./dial.ts";
 import { field, HeadError, headEnd, MAX_HEAD, parseHead, type RequestHead } from "./head.ts";
 import { connectionHas, forwardRequestFields, isUpgrade, viaHasUs } from "./headers.ts";
+import { type OriginPool, StaleConnection } from "./origin.ts";
 import { authorized, parseAuthority, refusedHost } from "./policy.ts";
-import { relayResponse, responseHead, writeError } from "./respond.ts";
+import { ResponseRelay, relayResponse, responseHead, writeError } from "./respond.ts";
 import type { ProxySettings } from "./settings.ts";
-import { Tunnel, UpstreamError } from "./tunnel.ts";
+import { Tunnel } from "./tunnel.ts";
 import type { Upstream, Upstreams } from "./upstreams.ts";
 import { Writer } from "./writer.ts";
 
@@ -23,6 +25,8 @@ export interface ProxyContext {
   via: string;
   /** Reverse-proxy mode when set. */
   upstreams?: Upstreams;
+  /** Keep-alive connections to plain-http upstreams. */
+  origins: OriginPool;
   /** Seconds an idle keep-alive client connection stays open. */
   keepAlive: number;
   /** The worker is stopping: close connections after their current response. */
@@ -54,7 +58,8 @@ export class Connection {
   #body?: BodyReader;
   #bodyError?: string;
   #tunnel?: Tunnel;
-  #abort?: AbortController;
+  /** Stops the upstream exchange in flight (the client went away). */
+  #cancel?: () => void;
   /** The current request's body was read and dropped: the connection is still in step. */
   #drained = false;
 
@@ -100,7 +105,7 @@ export class Connection {
     this.#phase = "closed";
     this.writer.close();
     this.#body?.fail("the client closed the connection");
-    this.#abort?.abort();
+    this.#cancel?.();
     this.#tunnel?.close();
   }
 
@@ -198,17 +203,19 @@ export class Connection {
       if (field(head, "expect")?.toLowerCase() === "100-continue" && head.minor === 1)
         this.writer.write("HTTP/1.1 100 Continue\r\n\r\n");
       if (rest.length > 0) this.onData(rest);
-      if (head.method === "GET" || head.method === "HEAD") {
-        // fetch cannot send a body with these methods; read it off so the connection stays usable.
-        const reader = this.#body.stream.getReader();
-        while (!(await reader.read()).done);
-        this.#body = undefined;
-        this.#drained = true;
-        throw new Refusal(400, `a ${head.method} request with a body cannot be forwarded`);
-      }
     } else if (rest.length > 0) this.#append(rest);
-    const res = await this.#fetch(head, target);
+    if (this.#body && (head.method === "GET" || head.method === "HEAD")) {
+      // Origins disagree on such a body (Bun.serve ignores it and reads it as the next request, fetch
+      // cannot send one), so it would put the upstream connection out of step. Read it off and refuse.
+      const reader = this.#body.stream.getReader();
+      while (!(await reader.read()).done);
+      this.#body = undefined;
+      this.#drained = true;
+      throw new Refusal(400, `a ${head.method} request with a body cannot be forwarded`);
+    }
     const keep = head.minor === 1 && !connectionHas(head.fields, "close") && !this.ctx.draining;
+    if (target.url.protocol === "http:") return this.#relay(head, target, keep);
+    const res = await this.#fetch(head, target);
     const out = await relayResponse(res, {
       writer: this.writer,
       via,
@@ -218,6 +225,80 @@ export class Connection {
       gone: () => this.#phase === "closed",
     });
     return { status: res.status, bytes: out.bytes, keep: out.keep };
+  }
+
+  /**
+   * Relay over a pooled origin connection. A pooled connection the origin
+   * closed while idle is retried on a fresh one, and in reverse mode a refused
+   * upstream is skipped for the next, when no request body was sent yet.
+   */
+  async #relay(
+    head: RequestHead,
+    target: { url: URL; upstream?: Upstream },
+    keep: boolean,
+  ): Promise<{ status: number; bytes: number; keep: boolean }> {
+    const { upstreams, settings, via, origins } = this.ctx;
+    const body = this.#body;
+    const relay = new ResponseRelay({
+      writer: this.writer,
+      via,
+      method: head.method,
+      minor: head.minor,
+      keep,
+      gone: () => this.#phase === "closed",
+    });
+    let retries = upstreams && !body ? upstreams.size - 1 : 0;
+    for (;;) {
+      const { url } = target;
+      const port = Number(url.port) || 80;
+      const host = url.hostname.replace(/^\[|\]$/g, "");
+      try {
+        const conn = origins.take(host, port) ?? (await origins.connect(host, port, settings.timeoutMs));
+        if (this.#phase === "closed") {
+          conn.cancel("the client closed the connection");
+          throw new Refusal(499, "the client closed the connection");
+        }
+        this.#cancel = () => conn.cancel("the client closed the connection");
+        await conn.send(
+          this.#requestHead(head, url),
+          body && { reader: body, chunked: body.framing.kind === "chunked" },
+          head.method,
+          relay,
+          settings.timeoutMs,
+        );
+        return { status: relay.status, bytes: relay.bytes, keep: relay.keep };
+      } catch (err) {
+        if (relay.sent) throw err;
+        if (this.#bodyError) throw new Refusal(400, this.#bodyError);
+        if (this.#phase === "closed") throw new Refusal(499, "the client closed the connection");
+        // Broken before a byte reached the client (a bad body in the first read): still a clean 502.
+        if (!(err instanceof UpstreamError || err instanceof StaleConnection))
+          throw new UpstreamError(502, (err as Error).message);
+        if (err instanceof StaleConnection && !body) continue;
+        if (err instanceof StaleConnection) throw new UpstreamError(502, err.message);
+        if (!(err instanceof UpstreamError) || !upstreams || !target.upstream) throw err;
+        if (err.status === 502) {
+          upstreams.markDown(target.upstream);
+          this.ctx.warn(`${err.message}; skipping it for a while`);
+        }
+        if (retries-- <= 0) throw err;
+        target = this.#target(head);
+      }
+    }
+  }
+
+  /** The request head to send upstream: origin-form target, forwarded fields, the body's framing. */
+  #requestHead(head: RequestHead, url: URL): string {
+    const fields = forwardRequestFields(head.fields, {
+      via: this.ctx.via,
+      client: this.socket.remoteAddress,
+      host: this.ctx.upstreams ? undefined : url.host,
+    });
+    // Transfer-Encoding is hop-by-hop: a chunked body is chunked again on this hop.
+    if (this.#body?.framing.kind === "chunked") fields.push(["transfer-encoding", "chunked"]);
+    let s = `${head.method} ${url.pathname}${url.search} HTTP/1.1\r\n`;
+    for (const [k, v] of fields) s += `${k}: ${v}\r\n`;
+    return `${s}\r\n`;
   }
 
   /** The URL to fetch: the absolute-form target (forward), or the path on the next upstream (reverse). */
@@ -264,7 +345,7 @@ export class Connection {
         host: upstreams ? undefined : url.host,
       });
       const abort = new AbortController();
-      this.#abort = abort;
+      this.#cancel = () => abort.abort();
       const timer = setTimeout(() => abort.abort(new UpstreamError(504, "timeout")), settings.timeoutMs);
       try {
         return await fetch(url, {
@@ -365,7 +446,7 @@ export class Connection {
     if (this.#phase === "tunnel" || this.#phase === "closed") return;
     const body = this.#body;
     this.#body = undefined;
-    this.#abort = undefined;
+    this.#cancel = undefined;
     if (!keep || (body && !body.done) || this.ctx.draining) {
       this.#phase = "closed";
       body?.fail("the response ended before the request body");

@@ -38,11 +38,12 @@ const VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
 
 /** Where the head ends (index after CRLFCRLF), or -1 while incomplete. */
 export function headEnd(buf: Uint8Array, from = 0): number {
-  for (let i = Math.max(3, from); i < buf.length; i++) {
-    if (buf[i] === 10 && buf[i - 1] === 13 && buf[i - 2] === 10 && buf[i - 3] === 13) return i + 1;
-  }
-  return -1;
+  const b = Buffer.isBuffer(buf) ? buf : Buffer.from(buf.buffer, buf.byteOffset, buf.length);
+  const i = b.indexOf(CRLFCRLF, from);
+  return i < 0 ? -1 : i + 4;
 }
+
+const CRLFCRLF = Buffer.from("\r\n\r\n");
 
 /**
  * Parse a complete head (`buf[0..end)`, ending in CRLFCRLF).
@@ -61,7 +62,36 @@ export function parseHead(buf: Uint8Array, end = buf.length): RequestHead {
     if (/^HTTP\/\d\.\d$/.test(version)) throw new HeadError(505, `${version} is not supported; use HTTP/1.1`);
     throw new HeadError(400, `malformed HTTP version ${JSON.stringify(clip(version))}`);
   }
+  return { method, target, minor: version === "HTTP/1.1" ? 1 : 0, fields: parseFields(lines), size: end };
+}
+
+/** One parsed response head (from an origin). Field names are lower-cased. */
+export interface ResponseHead {
+  status: number;
+  reason: string;
+  /** 0 for HTTP/1.0, 1 for HTTP/1.1. */
+  minor: 0 | 1;
+  fields: [string, string][];
+}
+
+/**
+ * Parse a complete response head (`buf[0..end)`, ending in CRLFCRLF), as
+ * strictly as a request head: an origin that sends garbage gets a 502.
+ * @example parseResponseHead(new TextEncoder().encode("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"))
+ */
+export function parseResponseHead(buf: Uint8Array, end = buf.length): ResponseHead {
+  const lines = latin1(buf, end - 4).split("\r\n");
+  const line = lines[0] ?? "";
+  const m = /^HTTP\/1\.([01]) ([1-9]\d\d)(?: ([\t\x20-\x7e\x80-\xff]*))?$/.exec(line);
+  if (!m) throw new HeadError(400, `malformed status line ${JSON.stringify(clip(line))}`);
+  return { status: Number(m[2]), reason: m[3] ?? "", minor: m[1] === "1" ? 1 : 0, fields: parseFields(lines) };
+}
+
+/** The header fields of a head's lines (the first line is the request or status line). */
+function parseFields(lines: string[]): [string, string][] {
   if (lines.length - 1 > MAX_FIELDS) throw new HeadError(431, `more than ${MAX_FIELDS} header fields`);
+  // One scan of the whole head for control characters; per-field checks only name the culprit.
+  const clean = VALUE.test(lines.join(""));
   const fields: [string, string][] = [];
   for (let i = 1; i < lines.length; i++) {
     const raw = lines[i] as string;
@@ -72,10 +102,10 @@ export function parseHead(buf: Uint8Array, end = buf.length): RequestHead {
     const name = raw.slice(0, colon);
     if (!TOKEN.test(name)) throw new HeadError(400, `malformed header name ${JSON.stringify(clip(name))}`);
     const value = raw.slice(colon + 1).trim();
-    if (!VALUE.test(value)) throw new HeadError(400, `control characters in header ${name}`);
+    if (!clean && !VALUE.test(value)) throw new HeadError(400, `control characters in header ${name}`);
     fields.push([name.toLowerCase(), value]);
   }
-  return { method, target, minor: version === "HTTP/1.1" ? 1 : 0, fields, size: end };
+  return fields;
 }
 
 /** The value of field `name` (lower-case), repeats joined with ", " as RFC 9110 allows. */
@@ -85,8 +115,13 @@ export function field(head: RequestHead, name: string): string | undefined {
   return out;
 }
 
-function latin1(buf: Uint8Array, end: number): string {
-  return Buffer.from(buf.buffer, buf.byteOffset, end).toString("latin1");
+/** `buf[0..end)` as latin1. Socket data is a Buffer already: reading `.buffer` off it would cost a copy. */
+export function latin1(buf: Uint8Array, end: number, start = 0): string {
+  return (Buffer.isBuffer(buf) ? buf : Buffer.from(buf.buffer, buf.byteOffset, buf.length)).toString(
+    "latin1",
+    start,
+    end,
+  );
 }
 
 function clip(s: string): string {

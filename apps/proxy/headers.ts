@@ -17,11 +17,18 @@ const HOP_BY_HOP = new Set([
   "proxy-authenticate",
 ]);
 
+const NONE: ReadonlySet<string> = new Set();
+
 /** The fields a `Connection` header names, lower-cased. */
-function connectionTokens(fields: [string, string][]): Set<string> {
-  const out = new Set<string>();
-  for (const [k, v] of fields) if (k === "connection") for (const t of v.split(",")) out.add(t.trim().toLowerCase());
-  return out;
+function connectionTokens(fields: [string, string][]): ReadonlySet<string> {
+  let out: Set<string> | undefined;
+  for (const [k, v] of fields) {
+    if (k !== "connection") continue;
+    out ??= new Set();
+    for (const t of v.split(",")) out.add(t.trim().toLowerCase());
+  }
+  // Most requests name nothing: no Set to build.
+  return out ?? NONE;
 }
 
 /** Does this request ask to switch protocols (a websocket)? */
@@ -90,15 +97,16 @@ export function forwardRequestFields(fields: [string, string][], opts: ForwardOp
 /**
  * The response fields to send back to the client: hop-by-hop removed and
  * our Via appended. Framing (Content-Length or chunked) is the caller's.
+ * `fields` is a parsed head's list, or a fetch Response's Headers.
  */
-export function forwardResponseFields(headers: Headers, via: string): [string, string][] {
-  const named = new Set<string>();
-  for (const t of (headers.get("connection") ?? "").split(",")) named.add(t.trim().toLowerCase());
+export function forwardResponseFields(fields: [string, string][] | Headers, via: string): [string, string][] {
+  const list = Array.isArray(fields) ? fields : [...(fields as unknown as Iterable<[string, string]>)];
+  const named = connectionTokens(list);
   const out: [string, string][] = [];
   let prior: string | undefined;
-  for (const [k, v] of headers as unknown as Iterable<[string, string]>) {
+  for (const [k, v] of list) {
     if (HOP_BY_HOP.has(k) || named.has(k) || k === "content-length") continue;
-    if (k === "via") prior = v;
+    if (k === "via") prior = prior === undefined ? v : `${prior}, ${v}`;
     else out.push([k, v]);
   }
   out.push(["via", prior ? `${prior}, 1.1 ${via}` : `1.1 ${via}`]);

@@ -13,12 +13,13 @@
  * websocket only). node:http's `connect` event works, but puts node streams
  * on every request. So each worker listens with Bun.listen (reusePort), reads
  * request heads with a small strict parser (head.ts: 64 KiB limit, specific
- * 400/431/501/505 reasons), relays ordinary requests with fetch (keep-alive
- * pooled upstream, `decompress: false`, `redirect: "manual"`), and pipes
- * CONNECT and websocket upgrades as raw bytes with backpressure (tunnel.ts).
+ * 400/431/501/505 reasons), relays ordinary requests to http upstreams over
+ * its own pooled keep-alive connections (origin.ts), to https upstreams with
+ * fetch (`decompress: false`, `redirect: "manual"`), and pipes CONNECT and
+ * websocket upgrades as raw bytes with backpressure (tunnel.ts).
  *
- * Known difference from a byte-exact relay: fetch adds `User-Agent: Bun/…`
- * and `Accept: *\/*` to a request that has none, and drops request trailers.
+ * Known difference from a byte-exact relay: trailers are dropped, and over
+ * https fetch adds `User-Agent: Bun/…` and `Accept: *\/*` when missing.
  */
 import { hostname } from "node:os";
 import type { Socket, TCPSocketListener } from "bun";
@@ -29,6 +30,7 @@ import { ConfigError } from "../../src/errors.ts";
 import { parseBind } from "../../src/server/bind.ts";
 import { HttpServer, type HttpServerOptions } from "../../src/server/http-server.ts";
 import { Connection, type ProxyContext } from "./connection.ts";
+import { OriginPool } from "./origin.ts";
 import { proxySettings } from "./settings.ts";
 import { Upstreams } from "./upstreams.ts";
 
@@ -44,6 +46,7 @@ export function proxyContext(
     settings,
     via: `pulsar-${hostname()}:${port}`,
     upstreams: settings.upstream.length ? new Upstreams(settings.upstream) : undefined,
+    origins: new OriginPool(),
     keepAlive: cfg.keep_alive ?? 15,
     draining: false,
     countRequest() {},
@@ -141,7 +144,10 @@ class ProxyServer extends HttpServer {
           for (const c of s.connections) c.drain();
         }
         while (Date.now() < deadline && servers.some((s) => s.connections.size > 0)) await Bun.sleep(50);
-        for (const s of servers) s.listener.stop(true);
+        for (const s of servers) {
+          s.listener.stop(true);
+          s.ctx.origins.close();
+        }
       },
     };
   }

@@ -2,10 +2,15 @@
  * Writing responses to the client socket: the proxy's own short plain-text
  * errors, and an upstream's fetch Response re-framed for the client
  * (Content-Length when known, chunked for HTTP/1.1, close-delimited for 1.0),
- * streamed through a Writer so a slow client slows the upstream read.
+ * streamed through a Writer so a slow client slows the upstream read. The
+ * same rules serve a fetch Response (https upstreams) and a response read
+ * off a pooled origin connection (ResponseRelay, plain http).
  */
 import { STATUS_CODES } from "node:http";
+import type { BodyFraming } from "./body.ts";
+import type { ResponseHead } from "./head.ts";
 import { forwardResponseFields } from "./headers.ts";
+import type { ResponseSink } from "./origin.ts";
 import type { Writer } from "./writer.ts";
 
 /** A body up to this size is read whole and written with the head in one write. */
@@ -118,4 +123,71 @@ export async function relayResponse(res: Response, r: Relay): Promise<Relayed> {
   }
   if (chunked) r.writer.write("0\r\n\r\n");
   return { bytes, keep };
+}
+
+/**
+ * A response from a pooled origin connection, relayed to the client as it
+ * arrives. The head is held until the end of the socket read that carried
+ * it, so a small response goes out in one write with its body.
+ * @example const relay = new ResponseRelay(relayOptions); await conn.send(head, undefined, "GET", relay, 30_000)
+ */
+export class ResponseRelay implements ResponseSink {
+  status = 0;
+  /** Body bytes written. */
+  bytes = 0;
+  keep: boolean;
+  /** Something reached the client: a failure now can only cut the response short. */
+  sent = false;
+  #pending: Buffer | undefined;
+  #chunked = false;
+
+  constructor(private readonly r: Relay) {
+    this.keep = r.keep;
+  }
+
+  head(h: ResponseHead, framing: BodyFraming): void {
+    const fields = forwardResponseFields(h.fields, this.r.via);
+    this.status = h.status;
+    if (framing.kind === "length") fields.push(["content-length", String(framing.length)]);
+    else if (framing.kind === "none") {
+      // A HEAD response's Content-Length describes the body that was not sent.
+      if (this.r.method === "HEAD") for (const [k, v] of h.fields) if (k === "content-length") fields.push([k, v]);
+    } else if (this.r.minor === 1) {
+      fields.push(["transfer-encoding", "chunked"]);
+      this.#chunked = true;
+    } else this.keep = false;
+    if (!this.keep) fields.push(["connection", "close"]);
+    this.#pending = Buffer.from(responseHead(h.status, reasonOf(h.status, h.reason), fields), "latin1");
+  }
+
+  data(part: Uint8Array): boolean {
+    this.bytes += part.length;
+    const framed = this.#chunked ? Buffer.concat([Buffer.from(`${part.length.toString(16)}\r\n`), part, CRLF]) : part;
+    const out = this.#pending ? Buffer.concat([this.#pending, framed]) : framed;
+    this.#pending = undefined;
+    this.sent = true;
+    return this.r.writer.write(out);
+  }
+
+  drained(resume: () => void): void {
+    this.r.writer.onFlushed = resume;
+  }
+
+  flush(): void {
+    if (!this.#pending) return;
+    this.r.writer.write(this.#pending);
+    this.#pending = undefined;
+    this.sent = true;
+  }
+
+  end(): void {
+    if (!this.#chunked) {
+      this.flush();
+      return;
+    }
+    const last = Buffer.from("0\r\n\r\n");
+    this.r.writer.write(this.#pending ? Buffer.concat([this.#pending, last]) : last);
+    this.#pending = undefined;
+    this.sent = true;
+  }
 }

@@ -7,17 +7,8 @@
  * between one and two `idleSeconds` periods is closed.
  */
 import type { Socket } from "bun";
+import { dial } from "./dial.ts";
 import { Writer } from "./writer.ts";
-
-/** Why an upstream could not be reached: the status the client gets. */
-export class UpstreamError extends Error {
-  constructor(
-    readonly status: 502 | 504,
-    message: string,
-  ) {
-    super(message);
-  }
-}
 
 /** The client side of a tunnel, as the connection exposes it. */
 export interface ClientSide {
@@ -66,41 +57,22 @@ export class Tunnel {
     client: ClientSide,
     opts: { connectMs: number; idleSeconds: number; tls?: boolean },
   ): Promise<Tunnel> {
-    let timer: Timer | undefined;
-    let late = false;
-    const connecting = Bun.connect<UpData>({
-      hostname: host,
+    const up = await dial<UpData>(
+      host,
       port,
-      tls: opts.tls,
-      data: {},
-      socket: {
+      {},
+      {
         data: (s, d) => s.data.tunnel?.fromUpstream(d),
         drain: (s) => s.data.tunnel?.upWriter.drain(),
         close: (s) => s.data.tunnel?.close(),
         error: (s) => s.data.tunnel?.close(),
         end: (s) => s.data.tunnel?.close(),
       },
-    });
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => {
-        late = true;
-        reject(
-          new UpstreamError(504, `upstream ${host}:${port} did not accept the connection within ${opts.connectMs} ms`),
-        );
-      }, opts.connectMs);
-    });
-    try {
-      const up = await Promise.race([connecting, timeout]);
-      const tunnel = new Tunnel(up, client, opts.idleSeconds);
-      up.data.tunnel = tunnel;
-      return tunnel;
-    } catch (err) {
-      if (late) connecting.then((s) => s.end()).catch(() => {});
-      if (err instanceof UpstreamError) throw err;
-      throw new UpstreamError(502, `cannot connect to ${host}:${port}: ${(err as Error).message}`);
-    } finally {
-      clearTimeout(timer);
-    }
+      opts,
+    );
+    const tunnel = new Tunnel(up, client, opts.idleSeconds);
+    up.data.tunnel = tunnel;
+    return tunnel;
   }
 
   /** Bytes from the client, to the upstream. */

@@ -8,6 +8,8 @@ import type { Socket } from "bun";
 // biome-ignore lint/suspicious/noExplicitAny: the writer ignores the socket's data
 type AnySocket = Socket<any>;
 
+const NON_ASCII = /[\x80-\uffff]/;
+
 export class Writer {
   #queue: Uint8Array[] = [];
   #waiters: (() => void)[] = [];
@@ -28,6 +30,13 @@ export class Writer {
    */
   write(data: Uint8Array | string): boolean {
     if (this.#closed) return true;
+    if (typeof data === "string" && this.#queue.length === 0 && !NON_ASCII.test(data)) {
+      // The socket encodes a string as UTF-8, which is the same bytes for ASCII: no Buffer to make.
+      const n = this.socket.write(data);
+      if (n >= data.length) return true;
+      this.#queue.push(Buffer.from(data.slice(Math.max(0, n)), "latin1"));
+      return false;
+    }
     const bytes = typeof data === "string" ? Buffer.from(data, "latin1") : data;
     if (bytes.length === 0) return this.#queue.length === 0;
     if (this.#queue.length > 0) {

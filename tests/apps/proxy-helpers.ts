@@ -7,7 +7,7 @@ export { selfSigned } from "../helpers/tls.ts";
 /** A proxy listening on 127.0.0.1:0 in this process, with `settings`; `log` collects its lines. */
 export function startProxy(settings: Partial<AppSettings> = {}) {
   const log: string[] = [];
-  const { listener, connections } = listenProxy("127.0.0.1", 0, (port) =>
+  const { listener, connections, ctx } = listenProxy("127.0.0.1", 0, (port) =>
     proxyContext(settings, port, (l) => log.push(l)),
   );
   return {
@@ -15,7 +15,10 @@ export function startProxy(settings: Partial<AppSettings> = {}) {
     url: `http://127.0.0.1:${listener.port}`,
     log,
     connections,
-    [Symbol.dispose]: () => listener.stop(true),
+    [Symbol.dispose]: () => {
+      listener.stop(true);
+      ctx.origins.close();
+    },
   };
 }
 
