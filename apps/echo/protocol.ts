@@ -83,13 +83,18 @@ export function echoProtocol(maxSize: number): Protocol<Pending> {
         conn.write(chunk);
         return;
       }
-      // Complete messages in a row are echoed with one write: pipelining costs one syscall.
+      // What this chunk completes is echoed with one write: a message held across chunks is
+      // copied once into a single buffer rather than written piece by piece (one syscall each).
+      const out: Uint8Array[] = [];
+      const flush = () => {
+        if (out.length > 0) conn.write(out.length === 1 ? (out[0] as Uint8Array) : Buffer.concat(out));
+      };
       let from = 0;
       let run = 0;
-      const flush = () => run < from && conn.write(chunk.subarray(run, from));
       while (from < chunk.byteLength) {
         const end = endOfMessage(st, chunk, from);
         if (end < 0) {
+          if (run < from) out.push(chunk.subarray(run, from));
           flush();
           const rest = chunk.subarray(from);
           st.chunks.push(rest);
@@ -101,22 +106,26 @@ export function echoProtocol(maxSize: number): Protocol<Pending> {
           return;
         }
         if (st.size > 0) {
-          // A message that spans chunks: write its pieces in turn rather than copy them into one.
           const pieces = [...st.chunks, chunk.subarray(0, end)];
           const length = st.size + end;
           st.chunks = [];
           st.size = 0;
-          if (length === QUIT.byteLength && isQuit(Buffer.concat(pieces))) return conn.close();
-          for (const piece of pieces) conn.write(piece);
+          if (length === QUIT.byteLength && isQuit(Buffer.concat(pieces))) {
+            flush();
+            return conn.close();
+          }
+          out.push(...pieces);
           from = run = end;
           continue;
         }
         if (isQuit(chunk.subarray(from, end))) {
+          if (run < from) out.push(chunk.subarray(run, from));
           flush();
           return conn.close();
         }
         from = end;
       }
+      if (run < from) out.push(chunk.subarray(run, from));
       flush();
     },
   };

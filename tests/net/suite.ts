@@ -93,6 +93,17 @@ export function runEchoSuite(concurrency: "process" | "thread" | "inline"): void
       c.socket.end();
     });
 
+    it("echoes a held message and the whole ones after it, then closes on a QUIT in the same packet", async () => {
+      const c = await rawClient(tcp);
+      c.socket.setNoDelay(true);
+      await c.send("par");
+      await Bun.sleep(15);
+      expect(c.receivedBytes()).toBe(0);
+      await c.send(`t${D}next${D}QUIT${D}after${D}`);
+      await c.closed;
+      expect(c.received().toString()).toBe(`part${D}next${D}`);
+    });
+
     it("closes the TCP connection on QUIT, after echoing what came before it", async () => {
       const c = await rawClient(tcp);
       await c.send(`bye now${D}QUIT${D}ignored${D}`);
