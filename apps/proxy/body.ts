@@ -18,28 +18,40 @@ export type Framing = { kind: "none" } | { kind: "length"; length: number } | { 
  * shapes) is refused rather than guessed.
  */
 export function framingOf(head: RequestHead): Framing {
-  const te = head.fields.filter(([k]) => k === "transfer-encoding").map(([, v]) => v);
-  const cl = head.fields.filter(([k]) => k === "content-length").map(([, v]) => v);
-  if (te.length > 0) {
-    if (cl.length > 0) throw new HeadError(400, "both Transfer-Encoding and Content-Length: ambiguous framing");
-    const codings = te
-      .join(",")
-      .split(",")
-      .map((c) => c.trim().toLowerCase());
+  // One pass, no arrays: most requests carry neither field.
+  let te: string | undefined;
+  let cl: string | undefined;
+  for (const [k, v] of head.fields) {
+    if (k === "transfer-encoding") te = te === undefined ? v : `${te}, ${v}`;
+    else if (k === "content-length") cl = cl === undefined ? v : `${cl}, ${v}`;
+  }
+  if (te !== undefined) {
+    if (cl !== undefined) throw new HeadError(400, "both Transfer-Encoding and Content-Length: ambiguous framing");
+    const codings = te.split(",").map((c) => c.trim().toLowerCase());
     if (codings.length !== 1 || codings[0] !== "chunked")
       throw new HeadError(
         codings.at(-1) === "chunked" ? 501 : 400,
-        `unsupported Transfer-Encoding ${JSON.stringify(te.join(", "))}: only chunked`,
+        `unsupported Transfer-Encoding ${JSON.stringify(te)}: only chunked`,
       );
     return { kind: "chunked" };
   }
-  if (cl.length === 0) return { kind: "none" };
-  const values = new Set(cl.flatMap((v) => v.split(",").map((x) => x.trim())));
+  if (cl === undefined) return { kind: "none" };
+  const length = contentLength(cl);
+  if (length === undefined) throw new HeadError(400, `malformed Content-Length ${JSON.stringify(cl)}`);
+  return length === 0 ? NONE : { kind: "length", length };
+}
+
+const NONE: Framing = { kind: "none" };
+
+/**
+ * A Content-Length value (repeats joined with ", "): its length when every
+ * repeat agrees and is a decimal number, else undefined.
+ */
+export function contentLength(value: string): number | undefined {
+  if (/^\d{1,15}$/.test(value)) return Number(value);
+  const values = new Set(value.split(",").map((x) => x.trim()));
   const [only] = values;
-  if (values.size !== 1 || !only || !/^\d{1,15}$/.test(only))
-    throw new HeadError(400, `malformed Content-Length ${JSON.stringify(cl.join(", "))}`);
-  const length = Number(only);
-  return length === 0 ? { kind: "none" } : { kind: "length", length };
+  return values.size === 1 && only && /^\d{1,15}$/.test(only) ? Number(only) : undefined;
 }
 
 /** What the body reader tells the connection after each feed. */

@@ -138,7 +138,7 @@ export class Connection {
       this.#fail(e.status ?? 400, e.message);
       return;
     }
-    const rest = this.#buf.subarray(end);
+    const rest = end === this.#buf.length ? EMPTY : this.#buf.subarray(end);
     this.#buf = EMPTY;
     this.#phase = "busy";
     this.socket.timeout(0);
@@ -328,8 +328,11 @@ export class Connection {
     if (!url.hostname) throw new Refusal(400, `request target ${JSON.stringify(head.target)} has no host`);
     const refused = refusedHost(url.hostname.replace(/^\[|\]$/g, ""), settings.allowHosts, settings.denyHosts);
     if (refused) throw new Refusal(403, refused);
-    url.username = "";
-    url.password = "";
+    // Credentials in the target are not forwarded (URL setters re-serialize: only when present).
+    if (url.username || url.password) {
+      url.username = "";
+      url.password = "";
+    }
     return { url };
   }
 

@@ -11,7 +11,7 @@
  * forwards exactly what the client sent (fetch added User-Agent and Accept).
  */
 import type { Socket, SocketHandler } from "bun";
-import { type BodyFraming, type BodyReader, Framer } from "./body.ts";
+import { type BodyFraming, type BodyReader, contentLength, Framer } from "./body.ts";
 import { dial, UpstreamError } from "./dial.ts";
 import { headEnd, MAX_HEAD, parseResponseHead, type ResponseHead } from "./head.ts";
 import { Writer } from "./writer.ts";
@@ -55,11 +55,9 @@ export function responseFraming(method: string, head: ResponseHead): BodyFraming
     return last === "chunked" ? { kind: "chunked" } : { kind: "close" };
   }
   if (cl === undefined) return { kind: "close" };
-  const values = new Set(cl.split(",").map((x) => x.trim()));
-  const [only] = values;
-  if (values.size !== 1 || !only || !/^\d{1,15}$/.test(only))
-    throw new UpstreamError(502, `malformed Content-Length ${JSON.stringify(cl)}`);
-  return { kind: "length", length: Number(only) };
+  const length = contentLength(cl);
+  if (length === undefined) throw new UpstreamError(502, `malformed Content-Length ${JSON.stringify(cl)}`);
+  return { kind: "length", length };
 }
 
 /** Does the origin keep this connection open after the response? */
@@ -193,7 +191,7 @@ export class OriginConn {
         this.#fail(new UpstreamError(502, `upstream ${this.key} sent a malformed response: ${(err as Error).message}`));
         return;
       }
-      this.#buf = this.#buf.subarray(end);
+      this.#buf = end === this.#buf.length ? EMPTY : this.#buf.subarray(end);
       // 1xx (100 Continue, 103 Early Hints) come before the real answer; 101 never does here (upgrades are tunnels).
       if (head.status < 200) {
         if (head.status === 101) {

@@ -16,6 +16,7 @@ import type { Writer } from "./writer.ts";
 /** A body up to this size is read whole and written with the head in one write. */
 const SMALL = 64 * 1024;
 const CRLF = Buffer.from("\r\n");
+const LAST_CHUNK = Buffer.from("0\r\n\r\n");
 
 /** The head of a response: status line and fields. */
 export function responseHead(status: number, reason: string, fields: [string, string][]): string {
@@ -138,7 +139,8 @@ export class ResponseRelay implements ResponseSink {
   keep: boolean;
   /** Something reached the client: a failure now can only cut the response short. */
   sent = false;
-  #pending: Buffer | undefined;
+  /** The head, held until the end of the read that carried it (latin1: one char per byte). */
+  #pending: string | undefined;
   #chunked = false;
 
   constructor(private readonly r: Relay) {
@@ -157,16 +159,25 @@ export class ResponseRelay implements ResponseSink {
       this.#chunked = true;
     } else this.keep = false;
     if (!this.keep) fields.push(["connection", "close"]);
-    this.#pending = Buffer.from(responseHead(h.status, reasonOf(h.status, h.reason), fields), "latin1");
+    this.#pending = responseHead(h.status, reasonOf(h.status, h.reason), fields);
   }
 
   data(part: Uint8Array): boolean {
     this.bytes += part.length;
     const framed = this.#chunked ? Buffer.concat([Buffer.from(`${part.length.toString(16)}\r\n`), part, CRLF]) : part;
-    const out = this.#pending ? Buffer.concat([this.#pending, framed]) : framed;
-    this.#pending = undefined;
     this.sent = true;
-    return this.r.writer.write(out);
+    if (this.#pending === undefined) return this.r.writer.write(framed);
+    return this.r.writer.write(this.#withHead(framed));
+  }
+
+  /** The held head and `bytes` in one buffer: one write, one allocation. */
+  #withHead(bytes: Uint8Array): Buffer {
+    const head = this.#pending as string;
+    this.#pending = undefined;
+    const out = Buffer.allocUnsafe(head.length + bytes.length);
+    out.write(head, 0, "latin1");
+    out.set(bytes, head.length);
+    return out;
   }
 
   drained(resume: () => void): void {
@@ -174,7 +185,7 @@ export class ResponseRelay implements ResponseSink {
   }
 
   flush(): void {
-    if (!this.#pending) return;
+    if (this.#pending === undefined) return;
     this.r.writer.write(this.#pending);
     this.#pending = undefined;
     this.sent = true;
@@ -185,9 +196,7 @@ export class ResponseRelay implements ResponseSink {
       this.flush();
       return;
     }
-    const last = Buffer.from("0\r\n\r\n");
-    this.r.writer.write(this.#pending ? Buffer.concat([this.#pending, last]) : last);
-    this.#pending = undefined;
+    this.r.writer.write(this.#pending === undefined ? LAST_CHUNK : this.#withHead(LAST_CHUNK));
     this.sent = true;
   }
 }
