@@ -258,7 +258,7 @@ export class Connection {
           conn.cancel("the client closed the connection");
           throw new Refusal(499, "the client closed the connection");
         }
-        this.#cancel = () => conn.cancel("the client closed the connection");
+        this.#cancel = () => conn.abandon(relay, "the client closed the connection");
         await conn.send(
           this.#requestHead(head, url),
           body && { reader: body, chunked: body.framing.kind === "chunked" },

@@ -138,9 +138,14 @@ export class OriginConn {
     return promise;
   }
 
-  /** Stop the exchange (the client went away) and drop the connection. */
+  /** Drop the connection, failing the exchange in flight if any. */
   cancel(reason: string): void {
     this.#fail(new Error(reason));
+  }
+
+  /** The client of `sink` went away: stop its exchange, unless the connection already moved on. */
+  abandon(sink: ResponseSink, reason: string): void {
+    if (this.#sink === sink) this.cancel(reason);
   }
 
   onData(chunk: Uint8Array): void {

@@ -151,6 +151,25 @@ describe("proxy origin client: against scripted origins", () => {
     expect(out).toMatch(/^HTTP\/1\.1 200 OK\r\n[\s\S]*content-length: 100\r\n\r\npartial$/);
   });
 
+  it("drops the origin connection when the client goes away mid-response", async () => {
+    const closed = Promise.withResolvers<void>();
+    const listener = Bun.listen({
+      hostname: "127.0.0.1",
+      port: 0,
+      socket: {
+        data: (s) => void s.write("HTTP/1.1 200 OK\r\nContent-Length: 1000000\r\n\r\nthe start"),
+        close: () => closed.resolve(),
+      },
+    });
+    using proxy = startProxy();
+    const out = await raw(proxy.port, get(listener.port), /the start/);
+    expect(out).toMatch(/^HTTP\/1\.1 200 OK\r\n[\s\S]*\r\n\r\nthe start$/);
+    // raw() ended the client's side on the match: the proxy must not keep the origin half-read.
+    const timeout = Bun.sleep(5000).then(() => "still open");
+    expect(await Promise.race([closed.promise.then(() => "closed"), timeout])).toBe("closed");
+    listener.stop(true);
+  });
+
   it("502 naming the origin when it closes without answering", async () => {
     const listener = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data: (s) => void s.end() } });
     using proxy = startProxy();
