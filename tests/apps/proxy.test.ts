@@ -228,6 +228,14 @@ describe("proxy: CONNECT tunnels and websockets", () => {
     expect(JSON.parse(r.out).headers["x-forwarded-for"]).toBeUndefined(); // end to end encrypted: untouched
   });
 
+  it("relays an absolute https:// target through fetch, and 502s when its certificate does not verify", async () => {
+    using proxy = startProxy();
+    const target = `GET https://127.0.0.1:${secure.port}/headers HTTP/1.1\r\nConnection: close\r\n\r\n`;
+    const out = await raw(proxy.port, target);
+    expect(out).toMatch(/^HTTP\/1\.1 502 Bad Gateway\r\n/);
+    expect(out).toMatch(/upstream 127\.0\.0\.1:\d+ failed: .*(certificate|self.signed)/i);
+  });
+
   it("refuses CONNECT to a port that connect_ports does not list (443 by default)", async () => {
     using proxy = startProxy();
     const r = await raw(
