@@ -18,13 +18,7 @@ export type Framing = { kind: "none" } | { kind: "length"; length: number } | { 
  * shapes) is refused rather than guessed.
  */
 export function framingOf(head: RequestHead): Framing {
-  // One pass, no arrays: most requests carry neither field.
-  let te: string | undefined;
-  let cl: string | undefined;
-  for (const [k, v] of head.fields) {
-    if (k === "transfer-encoding") te = te === undefined ? v : `${te}, ${v}`;
-    else if (k === "content-length") cl = cl === undefined ? v : `${cl}, ${v}`;
-  }
+  const { te, cl } = framingFields(head.fields);
   if (te !== undefined) {
     if (cl !== undefined) throw new HeadError(400, "both Transfer-Encoding and Content-Length: ambiguous framing");
     const codings = te.split(",").map((c) => c.trim().toLowerCase());
@@ -42,6 +36,20 @@ export function framingOf(head: RequestHead): Framing {
 }
 
 const NONE: Framing = { kind: "none" };
+
+/**
+ * Transfer-Encoding and Content-Length of a head, repeats joined with ", ".
+ * One pass, no arrays: most requests carry neither.
+ */
+export function framingFields(fields: [string, string][]): { te?: string; cl?: string } {
+  let te: string | undefined;
+  let cl: string | undefined;
+  for (const [k, v] of fields) {
+    if (k === "transfer-encoding") te = te === undefined ? v : `${te}, ${v}`;
+    else if (k === "content-length") cl = cl === undefined ? v : `${cl}, ${v}`;
+  }
+  return { te, cl };
+}
 
 /**
  * A Content-Length value (repeats joined with ", "): its length when every

@@ -12,7 +12,7 @@ import { field, HeadError, headEnd, MAX_HEAD, parseHead, type RequestHead } from
 import { connectionHas, forwardRequestFields, isUpgrade, viaHasUs } from "./headers.ts";
 import { type OriginPool, StaleConnection } from "./origin.ts";
 import { authorized, parseAuthority, refusedHost } from "./policy.ts";
-import { ResponseRelay, relayResponse, responseHead, writeError } from "./respond.ts";
+import { type Relay, ResponseRelay, relayResponse, responseHead, writeError } from "./respond.ts";
 import type { ProxySettings } from "./settings.ts";
 import { Tunnel } from "./tunnel.ts";
 import type { Upstream, Upstreams } from "./upstreams.ts";
@@ -213,17 +213,17 @@ export class Connection {
       this.#drained = true;
       throw new Refusal(400, `a ${head.method} request with a body cannot be forwarded`);
     }
-    const keep = head.minor === 1 && !connectionHas(head.fields, "close") && !this.ctx.draining;
-    if (target.url.protocol === "http:") return this.#relay(head, target, keep);
-    const res = await this.#fetch(head, target);
-    const out = await relayResponse(res, {
+    const relay: Relay = {
       writer: this.writer,
       via,
       method: head.method,
       minor: head.minor,
-      keep,
+      keep: head.minor === 1 && !connectionHas(head.fields, "close") && !this.ctx.draining,
       gone: () => this.#phase === "closed",
-    });
+    };
+    if (target.url.protocol === "http:") return this.#relay(head, target, relay);
+    const res = await this.#fetch(head, target);
+    const out = await relayResponse(res, relay);
     return { status: res.status, bytes: out.bytes, keep: out.keep };
   }
 
@@ -235,18 +235,11 @@ export class Connection {
   async #relay(
     head: RequestHead,
     target: { url: URL; upstream?: Upstream },
-    keep: boolean,
+    to: Relay,
   ): Promise<{ status: number; bytes: number; keep: boolean }> {
-    const { upstreams, settings, via, origins } = this.ctx;
+    const { upstreams, settings, origins } = this.ctx;
     const body = this.#body;
-    const relay = new ResponseRelay({
-      writer: this.writer,
-      via,
-      method: head.method,
-      minor: head.minor,
-      keep,
-      gone: () => this.#phase === "closed",
-    });
+    const relay = new ResponseRelay(to);
     let retries = upstreams && !body ? upstreams.size - 1 : 0;
     for (;;) {
       const { url } = target;

@@ -11,7 +11,7 @@
  * forwards exactly what the client sent (fetch added User-Agent and Accept).
  */
 import type { Socket, SocketHandler } from "bun";
-import { type BodyFraming, type BodyReader, contentLength, Framer } from "./body.ts";
+import { type BodyFraming, type BodyReader, contentLength, Framer, framingFields } from "./body.ts";
 import { dial, UpstreamError } from "./dial.ts";
 import { headEnd, MAX_HEAD, parseResponseHead, type ResponseHead } from "./head.ts";
 import { Writer } from "./writer.ts";
@@ -44,12 +44,7 @@ const CRLF = Buffer.from("\r\n");
 /** How a response body is framed (RFC 9112 §6.3); throws on a Content-Length that cannot be read. */
 export function responseFraming(method: string, head: ResponseHead): BodyFraming {
   if (method === "HEAD" || head.status === 204 || head.status === 304) return { kind: "none" };
-  let te: string | undefined;
-  let cl: string | undefined;
-  for (const [k, v] of head.fields) {
-    if (k === "transfer-encoding") te = te === undefined ? v : `${te}, ${v}`;
-    else if (k === "content-length") cl = cl === undefined ? v : `${cl}, ${v}`;
-  }
+  const { te, cl } = framingFields(head.fields);
   if (te !== undefined) {
     const last = te.split(",").at(-1)?.trim().toLowerCase();
     return last === "chunked" ? { kind: "chunked" } : { kind: "close" };
