@@ -2,8 +2,9 @@
  * One client connection to the proxy: read a request head, apply the rules
  * (loop, auth, hosts, ports), then either relay the request (over a pooled
  * keep-alive origin connection for http, through fetch for https) or turn
- * the connection into a byte tunnel (CONNECT, websocket upgrade). Requests on one connection are served in
- * order; bytes of a pipelined next request wait until the response is done.
+ * the connection into a byte tunnel (CONNECT, websocket upgrade). Requests
+ * on one connection are served in order; bytes of a pipelined next request
+ * wait until the response is done.
  */
 import type { Socket } from "bun";
 import { BodyReader, framingOf } from "./body.ts";

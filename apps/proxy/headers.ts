@@ -97,14 +97,13 @@ export function forwardRequestFields(fields: [string, string][], opts: ForwardOp
 /**
  * The response fields to send back to the client: hop-by-hop removed and
  * our Via appended. Framing (Content-Length or chunked) is the caller's.
- * `fields` is a parsed head's list, or a fetch Response's Headers.
+ * `fields` is a parsed head's list, or a fetch Response's Headers spread.
  */
-export function forwardResponseFields(fields: [string, string][] | Headers, via: string): [string, string][] {
-  const list = Array.isArray(fields) ? fields : [...(fields as unknown as Iterable<[string, string]>)];
-  const named = connectionTokens(list);
+export function forwardResponseFields(fields: [string, string][], via: string): [string, string][] {
+  const named = connectionTokens(fields);
   const out: [string, string][] = [];
   let prior: string | undefined;
-  for (const [k, v] of list) {
+  for (const [k, v] of fields) {
     if (HOP_BY_HOP.has(k) || named.has(k) || k === "content-length") continue;
     if (k === "via") prior = prior === undefined ? v : `${prior}, ${v}`;
     else out.push([k, v]);

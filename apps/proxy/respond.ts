@@ -74,36 +74,33 @@ export interface Relayed {
   keep: boolean;
 }
 
-/** Relay an upstream response to the client. Throws if the upstream body fails mid-way. */
+/**
+ * Relay a fetch Response (an https upstream) to the client, by the same
+ * rules as a pooled origin's. Throws if the upstream body fails mid-way.
+ */
 export async function relayResponse(res: Response, r: Relay): Promise<Relayed> {
-  const fields = forwardResponseFields(res.headers, r.via);
   const status = res.status;
-  const bodiless = r.method === "HEAD" || status === 204 || status === 304 || status < 200;
+  const fields = [...(res.headers as unknown as Iterable<[string, string]>)];
   const length = res.headers.get("content-length");
-  let keep = r.keep;
-  let chunked = false;
-  if (bodiless) {
-    if (length !== null && r.method === "HEAD") fields.push(["content-length", length]);
-  } else if (length !== null) fields.push(["content-length", length]);
-  else if (r.minor === 1) {
-    fields.push(["transfer-encoding", "chunked"]);
-    chunked = true;
-  } else keep = false;
-  if (!keep) fields.push(["connection", "close"]);
-  const head = responseHead(status, reasonOf(status, res.statusText), fields);
-  if (bodiless || !res.body) {
+  const framing: BodyFraming =
+    r.method === "HEAD" || status === 204 || status === 304 || status < 200
+      ? { kind: "none" }
+      : length !== null
+        ? { kind: "length", length: Number(length) }
+        : { kind: "close" };
+  const relay = new ResponseRelay(r);
+  relay.head({ status, reason: res.statusText, minor: 1, fields }, framing);
+  if (framing.kind === "none" || !res.body) {
     res.body?.cancel().catch(() => {});
-    r.writer.write(head);
-    if (chunked) r.writer.write("0\r\n\r\n");
-    return { bytes: 0, keep };
+    relay.end();
+    return { bytes: 0, keep: relay.keep };
   }
-  if (length !== null && Number(length) <= SMALL) {
-    const bytes = new Uint8Array(await res.arrayBuffer());
-    r.writer.write(Buffer.concat([Buffer.from(head, "latin1"), bytes]));
-    return { bytes: bytes.length, keep };
+  if (framing.kind === "length" && framing.length <= SMALL) {
+    relay.data(new Uint8Array(await res.arrayBuffer()));
+    relay.end();
+    return { bytes: relay.bytes, keep: relay.keep };
   }
-  r.writer.write(head);
-  let bytes = 0;
+  relay.flush();
   const reader = res.body.getReader();
   try {
     for (;;) {
@@ -111,19 +108,15 @@ export async function relayResponse(res: Response, r: Relay): Promise<Relayed> {
       if (done) break;
       if (r.gone()) {
         await reader.cancel();
-        return { bytes, keep: false };
+        return { bytes: relay.bytes, keep: false };
       }
-      bytes += value.length;
-      const ok = chunked
-        ? r.writer.write(Buffer.concat([Buffer.from(`${value.length.toString(16)}\r\n`), value, CRLF]))
-        : r.writer.write(value);
-      if (!ok) await r.writer.flushed();
+      if (!relay.data(value)) await r.writer.flushed();
     }
   } finally {
     reader.releaseLock();
   }
-  if (chunked) r.writer.write("0\r\n\r\n");
-  return { bytes, keep };
+  relay.end();
+  return { bytes: relay.bytes, keep: relay.keep };
 }
 
 /**

@@ -97,6 +97,57 @@ async function peakGrowth(work: () => Promise<void>): Promise<number> {
   return peak;
 }
 
+describe("pulsar run proxy --upstream https://…", () => {
+  it("relays through fetch to an https upstream the system trusts (NODE_EXTRA_CA_CERTS)", async () => {
+    const streamed = Bun.serve({
+      hostname: "127.0.0.1",
+      port: 0,
+      tls: { cert: tls.cert, key: tls.key },
+      fetch: () =>
+        new Response(
+          new ReadableStream({
+            async start(c) {
+              c.enqueue(new TextEncoder().encode("part one, "));
+              await Bun.sleep(10);
+              c.enqueue(new TextEncoder().encode("part two"));
+              c.close();
+            },
+          }),
+        ),
+    });
+    const sub = tempDir();
+    await using rev = await Proc.binary(
+      [
+        "run",
+        "proxy",
+        "--upstream",
+        `https://127.0.0.1:${streamed.port}`,
+        "--bind",
+        "127.0.0.1:0",
+        "--pid-file",
+        join(sub.path, "a.pid"),
+        "--log-level",
+        "info",
+      ],
+      { env: { NODE_EXTRA_CA_CERTS: tls.certFile } },
+    );
+    try {
+      const url = await rev.url();
+      const r = await run(["curl", "-sS", "-i", `${url}/any`]);
+      expect(r.out).toMatch(/^HTTP\/1\.1 200 OK\r\n/);
+      expect(r.out).toMatch(/transfer-encoding: chunked\r\n/);
+      expect(r.out).toMatch(/via: 1\.1 pulsar-/);
+      expect(r.out.endsWith("\r\n\r\npart one, part two")).toBe(true);
+      const old = await run(["curl", "-sS", "-i", "--http1.0", `${url}/any`]);
+      expect(old.out).toMatch(/connection: close\r\n/);
+      expect(old.out.endsWith("\r\n\r\npart one, part two")).toBe(true);
+    } finally {
+      streamed.stop(true);
+      sub[Symbol.dispose]();
+    }
+  });
+});
+
 describe("pulsar run proxy --workers 2", () => {
   it("serves curl -x for http", async () => {
     const r = await run(["curl", "-sS", "-x", proxyUrl, `http://127.0.0.1:${plain.port}/headers`]);
