@@ -55,9 +55,10 @@ export interface WrkResult {
   bytesPerSec: number;
 }
 
-/** Run wrk and read requests/s, the 99th percentile latency and any errors. */
-export async function wrk(url: string, connections: number, seconds: number): Promise<WrkResult> {
-  const p = Bun.spawn(["wrk", "-t2", `-c${connections}`, `-d${seconds}s`, "--latency", url], { stdout: "pipe" });
+/** Run wrk (with a Lua `script` when given) and read requests/s, the 99th percentile latency and any errors. */
+export async function wrk(url: string, connections: number, seconds: number, script?: string): Promise<WrkResult> {
+  const args = ["wrk", "-t2", `-c${connections}`, `-d${seconds}s`, "--latency", ...(script ? ["-s", script] : []), url];
+  const p = Bun.spawn(args, { stdout: "pipe" });
   const out = await new Response(p.stdout).text();
   await p.exited;
   const rps = Number(out.match(/Requests\/sec:\s+([\d.]+)/)?.[1] ?? 0);

@@ -131,18 +131,10 @@ Bun.serve({ hostname: "127.0.0.1", port: ${bulkPort}, maxRequestBodySize: 2 ** 4
     const lua = join(dir, "absolute.lua");
     writeFileSync(lua, `request = function() return wrk.format("GET", "http://127.0.0.1:${helloPort}/") end\n`);
     const viaProxy = async (name: string, port: number, c: number, secs = seconds) => {
-      const p = Bun.spawn(["wrk", "-t2", `-c${c}`, `-d${secs}s`, "--latency", "-s", lua, `http://127.0.0.1:${port}/`], {
-        stdout: "pipe",
-      });
-      const out = await new Response(p.stdout).text();
-      await p.exited;
-      const rps = Number(out.match(/Requests\/sec:\s+([\d.]+)/)?.[1] ?? 0);
-      const m = out.match(/\s99%\s+([\d.]+)(us|ms|s)/);
-      const unit = m?.[2] === "us" ? 0.001 : m?.[2] === "s" ? 1000 : 1;
-      const errors = [...out.matchAll(/(Socket errors.*|Non-2xx.*)/g)].map((x) => x[1]).join("; ");
+      const r = await wrk(`http://127.0.0.1:${port}/`, c, secs, lua);
       // tinyproxy closes each client connection after one response: wrk counts read errors.
-      if (errors && secs === seconds) console.log(`  ${name} -c${c}: ${errors}`);
-      return { rps, p99ms: m ? Number(m[1]) * unit : Number.NaN };
+      if (r.errors && secs === seconds) console.log(`  ${name} -c${c}: ${r.errors}`);
+      return r;
     };
     for (const c of [64]) {
       // One second of load on each first: JIT warm-up, and the proxies' upstream pools filled.

@@ -6,7 +6,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { BUN, fmt, freePort, pulsarArgs, type Row, ratio, start, waitHttp } from "./lib.ts";
+import { BUN, fmt, freePort, pulsarArgs, type Row, ratio, start, waitHttp, wrk } from "./lib.ts";
 
 const FIXTURES = join(import.meta.dir, "fixtures");
 
@@ -22,17 +22,6 @@ function luaPost(dir: string, name: string, body: string): string {
     `wrk.method = "POST"\nwrk.headers["Content-Type"] = "application/json"\nwrk.body = [==[${body}]==]\n`,
   );
   return file;
-}
-
-/** wrk, with a script when given; requests/s and any errors (non-2xx included). */
-async function wrk(url: string, connections: number, seconds: number, script?: string) {
-  const args = ["wrk", "-t2", `-c${connections}`, `-d${seconds}s`, ...(script ? ["-s", script] : []), url];
-  const p = Bun.spawn(args, { stdout: "pipe" });
-  const out = await new Response(p.stdout).text();
-  await p.exited;
-  const rps = Number(out.match(/Requests\/sec:\s+([\d.]+)/)?.[1] ?? 0);
-  const errors = [...out.matchAll(/(Socket errors.*|Non-2xx.*)/g)].map((x) => x[1]).join("; ");
-  return { rps, errors };
 }
 
 /** Poll until `url` answers a JSON-RPC ping over POST. */
