@@ -37,6 +37,15 @@ export function framingOf(head: RequestHead): Framing {
 
 const NONE: Framing = { kind: "none" };
 
+const CRLF = Buffer.from("\r\n");
+/** The chunk that ends a chunked body (no trailers). */
+export const LAST_CHUNK = Buffer.from("0\r\n\r\n");
+
+/** `part` framed as one chunk of a chunked body. */
+export function asChunk(part: Uint8Array): Buffer {
+  return Buffer.concat([Buffer.from(`${part.length.toString(16)}\r\n`), part, CRLF]);
+}
+
 /**
  * Transfer-Encoding and Content-Length of a head, repeats joined with ", ".
  * One pass, no arrays: most requests carry neither.

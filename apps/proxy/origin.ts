@@ -11,7 +11,15 @@
  * forwards exactly what the client sent (fetch added User-Agent and Accept).
  */
 import type { Socket, SocketHandler } from "bun";
-import { type BodyFraming, type BodyReader, contentLength, Framer, framingFields } from "./body.ts";
+import {
+  asChunk,
+  type BodyFraming,
+  type BodyReader,
+  contentLength,
+  Framer,
+  framingFields,
+  LAST_CHUNK,
+} from "./body.ts";
 import { dial, UpstreamError } from "./dial.ts";
 import { headEnd, MAX_HEAD, parseResponseHead, type ResponseHead } from "./head.ts";
 import { Writer } from "./writer.ts";
@@ -38,8 +46,6 @@ const IDLE_MS = 4000;
 /** Idle connections kept per origin. */
 const MAX_IDLE = 256;
 const EMPTY = new Uint8Array(0);
-const LAST_CHUNK = "0\r\n\r\n";
-const CRLF = Buffer.from("\r\n");
 
 /** How a response body is framed (RFC 9112 §6.3); throws on a Content-Length that cannot be read. */
 export function responseFraming(method: string, head: ResponseHead): BodyFraming {
@@ -247,8 +253,7 @@ export class OriginConn {
           await reader.cancel();
           return;
         }
-        const framed = chunked ? Buffer.concat([Buffer.from(`${value.length.toString(16)}\r\n`), value, CRLF]) : value;
-        if (!this.writer.write(framed)) await this.writer.flushed();
+        if (!this.writer.write(chunked ? asChunk(value) : value)) await this.writer.flushed();
       }
       if (chunked) this.writer.write(LAST_CHUNK);
       this.#sent = true;

@@ -7,7 +7,7 @@
  * off a pooled origin connection (ResponseRelay, plain http).
  */
 import { STATUS_CODES } from "node:http";
-import type { BodyFraming } from "./body.ts";
+import { asChunk, type BodyFraming, LAST_CHUNK } from "./body.ts";
 import type { ResponseHead } from "./head.ts";
 import { forwardResponseFields } from "./headers.ts";
 import type { ResponseSink } from "./origin.ts";
@@ -15,8 +15,6 @@ import type { Writer } from "./writer.ts";
 
 /** A body up to this size is read whole and written with the head in one write. */
 const SMALL = 64 * 1024;
-const CRLF = Buffer.from("\r\n");
-const LAST_CHUNK = Buffer.from("0\r\n\r\n");
 
 /** The head of a response: status line and fields. */
 export function responseHead(status: number, reason: string, fields: [string, string][]): string {
@@ -157,7 +155,7 @@ export class ResponseRelay implements ResponseSink {
 
   data(part: Uint8Array): boolean {
     this.bytes += part.length;
-    const framed = this.#chunked ? Buffer.concat([Buffer.from(`${part.length.toString(16)}\r\n`), part, CRLF]) : part;
+    const framed = this.#chunked ? asChunk(part) : part;
     this.sent = true;
     if (this.#pending === undefined) return this.r.writer.write(framed);
     return this.r.writer.write(this.#withHead(framed));
