@@ -65,8 +65,17 @@ form.addEventListener("submit", async (ev) => {
   catch (e) { out.textContent = "params are not JSON: " + e.message; return; }
   const body = { jsonrpc: "2.0", method: select.value, id: ++id };
   if (p !== undefined) body.params = p;
-  const res = await fetch("/", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
-  out.textContent = JSON.stringify(await res.json(), null, 2);
+  out.textContent = "calling " + select.value + "…";
+  try {
+    const res = await fetch("/", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+    const text = await res.text();
+    let shown = text;
+    try { shown = JSON.stringify(JSON.parse(text), null, 2); } catch {}
+    out.textContent = res.ok ? shown : "HTTP " + res.status + "\\n" + shown;
+  } catch (e) {
+    out.textContent = "the request failed: " + e.message;
+  }
+  out.dataset.calls = String(id);
 });
 </script>
 </body></html>

@@ -1,10 +1,12 @@
 /** `dist/pulsar run calculator --workers 2`, driven by JsonProxy over HTTP and the websocket, and fed bad input. */
 import { afterAll, beforeAll, describe, expect, it } from "bun:test";
 import { join } from "node:path";
+import { chromium } from "playwright-core";
 import type { CalculatorApi } from "../../apps/calculator/index.ts";
 import { JsonProxy, type RpcProxy } from "../../src/rpc/client.ts";
 import { RpcError } from "../../src/rpc/errors.ts";
 import { Proc, ROOT, tempDir } from "../helpers/proc.ts";
+import { hasChromium } from "../helpers/tools.ts";
 
 describe("pulsar run calculator --workers 2", () => {
   const dir = tempDir();
@@ -88,6 +90,48 @@ describe("pulsar run calculator --workers 2", () => {
     expect(run.output.match(/calc\.divide\(1, 0\) → RpcError 1000: division by zero\n/g)).toHaveLength(2);
     expect(run.output.match(/batch → 4, 2 paths, 10 methods\n/g)).toHaveLength(2);
   });
+
+  it.if(hasChromium())(
+    "the page's form calls the methods from a browser, and shows results, RPC errors and bad params",
+    async () => {
+      const browser = await chromium.launch({
+        executablePath: "/usr/bin/chromium",
+        args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"],
+      });
+      try {
+        const page = await browser.newPage();
+        await page.goto(`${url}/`);
+        expect(await page.textContent("#methods")).toContain("Add two numbers: a + b.");
+        /** Choose `method`, type `params`, press Call; what the result pane then shows. */
+        let calls = 0;
+        const call = async (method: string, params: string, sent = true) => {
+          await page.selectOption("#method", method);
+          await page.fill("#params", params);
+          await page.click("#call button");
+          if (sent) {
+            calls++;
+            await page.waitForFunction((n) => document.getElementById("result")?.dataset.calls === String(n), calls);
+          }
+          return (await page.textContent("#result")) ?? "";
+        };
+        // Choosing a method fills in example params from its declaration.
+        await page.selectOption("#method", "calc.multiply");
+        expect(await page.inputValue("#params")).toBe("[1, 1]");
+
+        expect(JSON.parse(await call("calc.add", "[40, 2]"))).toEqual({ jsonrpc: "2.0", result: 42, id: 1 });
+        expect(JSON.parse(await call("calc.divide", '{"a": 1, "b": 8}')).result).toBe(0.125);
+        const zero = JSON.parse(await call("calc.divide", "[1, 0]"));
+        expect(zero.error).toMatchObject({ code: 1000, message: expect.stringContaining("division by zero") });
+        const wrong = JSON.parse(await call("calc.add", '["one", 2]'));
+        expect(wrong.error.code).toBe(-32602);
+        expect(await call("calc.add", "[1, 2", false)).toStartWith("params are not JSON:");
+        expect(JSON.parse(await call("ping", ""))).toEqual({ jsonrpc: "2.0", result: "pong", id: 5 });
+      } finally {
+        await browser.close();
+      }
+    },
+    60_000,
+  );
 
   describe("bad input never crashes a worker", () => {
     const error = async (res: Response) => {
