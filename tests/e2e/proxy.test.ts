@@ -1,13 +1,15 @@
 /**
  * The proxy from the binary, two workers: curl for http and https (CONNECT),
- * Python's requests with proxies=, and 100 MB each way in bounded memory.
+ * Python's requests with proxies=, Chromium with proxy auth, and 100 MB each
+ * way in bounded memory.
  */
 import { afterAll, beforeAll, describe, expect, it } from "bun:test";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { chromium } from "playwright-core";
 import { run, selfSigned, startOrigin } from "../apps/proxy-helpers.ts";
 import { freePort, Proc, tempDir } from "../helpers/proc.ts";
-import { hasPythonRequests } from "../helpers/tools.ts";
+import { hasChromium, hasPythonRequests } from "../helpers/tools.ts";
 
 const MB = 1 << 20;
 const dir = tempDir();
@@ -187,6 +189,50 @@ print("ok")
     expect(r.err).toBe("");
     expect(r.out.trim()).toBe("ok");
   });
+
+  it.if(hasChromium())(
+    "serves Chromium, which answers its 407 with Basic credentials, for http pages and https through CONNECT",
+    async () => {
+      await using guarded = await Proc.binary([
+        "run",
+        "proxy",
+        "--bind",
+        "127.0.0.1:0",
+        "--connect-ports",
+        String(secure.port),
+        "--proxy-auth",
+        "browser:s3cret",
+        "--access-log",
+        "--pid-file",
+        join(dir.path, "guarded.pid"),
+      ]);
+      const server = await guarded.url();
+      const browser = await chromium.launch({
+        executablePath: "/usr/bin/chromium",
+        args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"],
+        // Chromium never proxies loopback unless told to: <-loopback> removes that exception.
+        proxy: { server, bypass: "<-loopback>", username: "browser", password: "s3cret" },
+      });
+      try {
+        const page = await (await browser.newContext({ ignoreHTTPSErrors: true })).newPage();
+        const plainPage = await page.goto(`http://127.0.0.1:${plain.port}/headers`);
+        const seen = JSON.parse((await page.textContent("body")) ?? "{}");
+        expect(plainPage?.status()).toBe(200);
+        expect(seen.headers.via).toMatch(/^1\.1 pulsar-/);
+        expect(seen.headers["proxy-authorization"]).toBeUndefined(); // the proxy's credentials stop at the proxy
+        const securePage = await page.goto(`https://127.0.0.1:${secure.port}/`);
+        expect(securePage?.status()).toBe(200);
+        expect(await page.textContent("body")).toBe(`hello from ${secure.port}\n`);
+        // Both went through the proxy, after Chromium answered the 407s with the credentials.
+        await guarded.waitFor(new RegExp(`"GET http://127\\.0\\.0\\.1:${plain.port}/headers HTTP/1\\.1" 200`));
+        await guarded.waitFor(new RegExp(`"CONNECT 127\\.0\\.0\\.1:${secure.port} HTTP/1\\.1" 200`));
+        expect(guarded.output).toMatch(/" 407 /);
+      } finally {
+        await browser.close();
+      }
+    },
+    60_000,
+  );
 
   it("streams a 100 MB download through in bounded memory", async () => {
     let out = "";
