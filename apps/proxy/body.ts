@@ -101,7 +101,8 @@ export class Framer {
   constructor(private readonly framing: BodyFraming) {
     if (framing.kind === "length") {
       this.#remaining = framing.length;
-      this.#state = "data";
+      // Content-Length: 0 is complete before any byte (an empty 200, a redirect): no read will come to finish it.
+      this.#state = framing.length === 0 ? "done" : "data";
     } else if (framing.kind === "none") this.#state = "done";
     else if (framing.kind === "close") this.#state = "close";
   }

@@ -40,6 +40,12 @@ export function startOrigin(tls?: { cert: string; key: string }) {
           method: req.method,
         });
       if (url.pathname === "/echo") return new Response(req.body, { headers: { "x-echo": "1" } });
+      // No body, Content-Length: 0: an empty 200, or a redirect with ?status=302.
+      if (url.pathname === "/empty")
+        return new Response(null, {
+          status: Number(url.searchParams.get("status") ?? 200),
+          headers: { location: "/" },
+        });
       if (url.pathname === "/bytes")
         return new Response(new Uint8Array(Number(url.searchParams.get("n") ?? 0)).fill(97));
       return new Response(`hello from ${srv.port}\n`);

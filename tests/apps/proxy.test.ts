@@ -78,6 +78,25 @@ describe("proxy: forwarding plain http", () => {
     expect(b.out).toBe("chunky");
   });
 
+  it("relays Content-Length: 0 responses (an empty 200, a 302) at once, on a connection that carries on", async () => {
+    // One curl, one client connection: each answer must end for the next request to go out.
+    const r = await curl(
+      "-x",
+      proxy.url,
+      "--max-time",
+      "5",
+      "-w",
+      "%{http_code} %{size_download} %{num_connects}\n",
+      "-d",
+      "probe",
+      `${base}/empty`,
+      `${base}/empty?status=302`,
+      `${base}/`,
+    );
+    expect(r.err).toBe("");
+    expect(r.out).toBe(`200 0 1\n302 0 0\nhello from ${origin.port}\n200 ${`hello from ${origin.port}\n`.length} 0\n`);
+  });
+
   it("re-frames a response without length as chunked for HTTP/1.1 and close-delimited for HTTP/1.0", async () => {
     const r11 = await raw(
       proxy.port,

@@ -1,10 +1,11 @@
 /**
  * The proxy from the binary, two workers: curl for http and https (CONNECT),
- * Python's requests with proxies=, Chromium with proxy auth, and 100 MB each
- * way in bounded memory.
+ * Python's requests with proxies=, Chromium with proxy auth, git clone and push
+ * (smart HTTP), and 100 MB each way in bounded memory.
  */
 import { afterAll, beforeAll, describe, expect, it } from "bun:test";
-import { readFileSync } from "node:fs";
+import { randomBytes } from "node:crypto";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { chromium } from "playwright-core";
 import { run, selfSigned, startOrigin } from "../apps/proxy-helpers.ts";
@@ -150,6 +151,53 @@ describe("pulsar run proxy --upstream https://…", () => {
   });
 });
 
+/**
+ * A git smart-HTTP server: `git http-backend` as a CGI, one process per
+ * request, serving the bare repositories under `root`. Records each request's
+ * Via, which shows that it came through the proxy.
+ */
+function gitServer(root: string) {
+  const vias: (string | null)[] = [];
+  const server = Bun.serve({
+    hostname: "127.0.0.1",
+    port: 0,
+    async fetch(req) {
+      vias.push(req.headers.get("via"));
+      const url = new URL(req.url);
+      const body = new Uint8Array(await req.arrayBuffer());
+      const cgi = Bun.spawn(["git", "http-backend"], {
+        env: {
+          PATH: process.env.PATH ?? "/usr/bin:/bin",
+          GIT_PROJECT_ROOT: root,
+          GIT_HTTP_EXPORT_ALL: "1",
+          PATH_INFO: decodeURIComponent(url.pathname),
+          QUERY_STRING: url.search.slice(1),
+          REQUEST_METHOD: req.method,
+          CONTENT_TYPE: req.headers.get("content-type") ?? "",
+          CONTENT_LENGTH: String(body.length),
+          HTTP_CONTENT_ENCODING: req.headers.get("content-encoding") ?? "",
+          REMOTE_ADDR: "127.0.0.1",
+        },
+        stdin: body,
+        stdout: "pipe",
+        stderr: "ignore",
+      });
+      const out = Buffer.from(await new Response(cgi.stdout).arrayBuffer());
+      await cgi.exited;
+      const end = out.indexOf("\r\n\r\n");
+      const headers = new Headers();
+      let status = 200;
+      for (const line of out.subarray(0, end).toString("latin1").split("\r\n")) {
+        const [name, value] = [line.slice(0, line.indexOf(":")), line.slice(line.indexOf(":") + 1).trim()];
+        if (name.toLowerCase() === "status") status = Number.parseInt(value, 10);
+        else headers.append(name, value);
+      }
+      return new Response(out.subarray(end + 4), { status, headers });
+    },
+  });
+  return { server, vias, [Symbol.dispose]: () => server.stop(true) };
+}
+
 describe("pulsar run proxy --workers 2", () => {
   it("serves curl -x for http", async () => {
     const r = await run(["curl", "-sS", "-x", proxyUrl, `http://127.0.0.1:${plain.port}/headers`]);
@@ -233,6 +281,39 @@ print("ok")
     },
     60_000,
   );
+
+  it("serves git: a clone and a push over smart HTTP, through http.proxy", async () => {
+    const root = join(dir.path, "git");
+    const work = join(dir.path, "work");
+    mkdirSync(root);
+    const git = async (...args: string[]) => {
+      const r = await run(["git", "-c", "user.name=Tester", "-c", "user.email=t@example.com", ...args]);
+      expect({ args, err: r.code ? r.err : "" }).toEqual({ args, err: "" });
+      return r.out;
+    };
+    await git("init", "-q", "-b", "main", "--bare", join(root, "repo.git"));
+    await git("-C", join(root, "repo.git"), "config", "http.receivepack", "true");
+    await git("init", "-q", "-b", "main", work);
+    writeFileSync(join(work, "README"), "first\n");
+    await git("-C", work, "add", "README");
+    await git("-C", work, "commit", "-qm", "first");
+    await git("-C", work, "push", "-q", join(root, "repo.git"), "main");
+
+    using origin = gitServer(root);
+    const remote = `http://127.0.0.1:${origin.server.port}/repo.git`;
+    const clone = join(dir.path, "clone");
+    await git("-c", `http.proxy=${proxyUrl}`, "clone", "-q", remote, clone);
+    expect(readFileSync(join(clone, "README"), "utf8")).toBe("first\n");
+    // A push: the pack travels up through the proxy as a POST body, chunked since it passes
+    // git's 1 MB http.postBuffer (random bytes do not compress).
+    writeFileSync(join(clone, "data.bin"), randomBytes(2 * MB));
+    await git("-C", clone, "add", "data.bin");
+    await git("-C", clone, "commit", "-qm", "second");
+    await git("-C", clone, "-c", `http.proxy=${proxyUrl}`, "push", "-q", "origin", "main");
+    expect(await git("-C", join(root, "repo.git"), "log", "--format=%s", "main")).toBe("second\nfirst\n");
+    expect(origin.vias.length).toBeGreaterThanOrEqual(4); // refs and pack, for the clone and for the push
+    for (const via of origin.vias) expect(via).toMatch(/^1\.1 pulsar-/);
+  }, 30_000);
 
   it("streams a 100 MB download through in bounded memory", async () => {
     let out = "";
