@@ -1,7 +1,7 @@
 /**
  * The proxy from the binary, two workers: curl for http and https (CONNECT),
  * Python's requests with proxies=, Chromium with proxy auth, git clone and push
- * (smart HTTP), and 100 MB each way in bounded memory.
+ * (smart HTTP), npm install from a registry, and 100 MB each way in bounded memory.
  */
 import { afterAll, beforeAll, describe, expect, it } from "bun:test";
 import { randomBytes } from "node:crypto";
@@ -314,6 +314,70 @@ print("ok")
     expect(origin.vias.length).toBeGreaterThanOrEqual(4); // refs and pack, for the clone and for the push
     for (const via of origin.vias) expect(via).toMatch(/^1\.1 pulsar-/);
   }, 30_000);
+
+  it("serves npm: install from a registry through --proxy", async () => {
+    const pkg = join(dir.path, "npm-src", "package");
+    mkdirSync(pkg, { recursive: true });
+    writeFileSync(
+      join(pkg, "package.json"),
+      JSON.stringify({ name: "pulsar-tiny", version: "1.0.0", main: "index.js" }),
+    );
+    writeFileSync(join(pkg, "index.js"), "module.exports = 'tiny through the proxy';\n");
+    const tgz = join(dir.path, "pulsar-tiny-1.0.0.tgz");
+    expect((await run(["tar", "-czf", tgz, "-C", join(dir.path, "npm-src"), "package"])).code).toBe(0);
+    const tarball = readFileSync(tgz);
+    const integrity = `sha512-${new Bun.CryptoHasher("sha512").update(tarball).digest("base64")}`;
+    const vias: (string | null)[] = [];
+    using registry = {
+      server: Bun.serve({
+        hostname: "127.0.0.1",
+        port: 0,
+        fetch(req, server) {
+          vias.push(req.headers.get("via"));
+          const path = new URL(req.url).pathname;
+          if (path === "/pulsar-tiny/-/pulsar-tiny-1.0.0.tgz") return new Response(tarball);
+          if (path !== "/pulsar-tiny") return new Response("not found\n", { status: 404 });
+          const dist = { tarball: `http://127.0.0.1:${server.port}${path}/-/pulsar-tiny-1.0.0.tgz`, integrity };
+          return Response.json({
+            name: "pulsar-tiny",
+            "dist-tags": { latest: "1.0.0" },
+            versions: { "1.0.0": { name: "pulsar-tiny", version: "1.0.0", main: "index.js", dist } },
+          });
+        },
+      }),
+      [Symbol.dispose]() {
+        this.server.stop(true);
+      },
+    };
+    const project = join(dir.path, "npm-project");
+    mkdirSync(project);
+    writeFileSync(join(project, "package.json"), "{}");
+    writeFileSync(join(project, ".npmrc"), "");
+    const env = { ...process.env, NO_PROXY: "", no_proxy: "", npm_config_userconfig: join(project, ".npmrc") };
+    const npm = Bun.spawn(
+      [
+        "npm",
+        "install",
+        "--registry",
+        `http://127.0.0.1:${registry.server.port}/`,
+        "--proxy",
+        proxyUrl,
+        "--cache",
+        join(dir.path, "npm-cache"),
+        "--no-audit",
+        "--no-fund",
+        "--no-update-notifier",
+        "pulsar-tiny",
+      ],
+      { cwd: project, env, stdout: "pipe", stderr: "pipe" },
+    );
+    const err = await new Response(npm.stderr).text();
+    expect({ code: await npm.exited, err }).toEqual({ code: 0, err: "" });
+    const installed = join(project, "node_modules", "pulsar-tiny", "index.js");
+    expect(readFileSync(installed, "utf8")).toBe("module.exports = 'tiny through the proxy';\n");
+    expect(vias.length).toBe(2); // the packument, then the tarball
+    for (const via of vias) expect(via).toMatch(/^1\.1 pulsar-/);
+  }, 60_000);
 
   it("streams a 100 MB download through in bounded memory", async () => {
     let out = "";
