@@ -179,7 +179,11 @@ export class Connection {
       })();
       // With an unread body the connection cannot be reused: close it.
       const keep =
-        (bodyless || this.#drained) && !this.#body && head.minor === 1 && !connectionHas(head.fields, "close");
+        (bodyless || this.#drained) &&
+        !this.#body &&
+        head.minor === 1 &&
+        !connectionHas(head.fields, "close") &&
+        !this.ctx.draining;
       this.#drained = false;
       const extra = err instanceof Refusal ? err.extra : [];
       const bytes = writeError(this.writer, err.status, err.message, this.ctx.via, !keep, extra);
@@ -444,7 +448,9 @@ export class Connection {
     const body = this.#body;
     this.#body = undefined;
     this.#cancel = undefined;
-    if (!keep || (body && !body.done) || this.ctx.draining) {
+    // Not `draining` here: a response that began before the drain promised keep-alive, and the
+    // client's next request may already be on its way. It is answered with `Connection: close`.
+    if (!keep || (body && !body.done)) {
       this.#phase = "closed";
       body?.fail("the response ended before the request body");
       this.writer.flushed().then(() => this.socket.end());

@@ -28,7 +28,7 @@ import type { WorkerBody } from "../../src/actor/application.ts";
 import type { AppSettings } from "../../src/config/resolve.ts";
 import { ConfigError } from "../../src/errors.ts";
 import { parseBind } from "../../src/server/bind.ts";
-import { HttpServer, type HttpServerOptions } from "../../src/server/http-server.ts";
+import { DRAIN_WINDOW_MS, HttpServer, type HttpServerOptions } from "../../src/server/http-server.ts";
 import { Connection, type ProxyContext } from "./connection.ts";
 import { OriginPool } from "./origin.ts";
 import { proxySettings } from "./settings.ts";
@@ -138,8 +138,12 @@ class ProxyServer extends HttpServer {
       async stop(graceMs: number) {
         clearInterval(gauge);
         const deadline = Date.now() + graceMs;
+        // As HttpServer does: every response now says `Connection: close`, and idle
+        // keep-alive clients get a window to send their next request before their
+        // connection closes; closing it at once would race with a request in flight.
+        for (const s of servers) s.ctx.draining = true;
+        await Bun.sleep(Math.min(DRAIN_WINDOW_MS, graceMs / 2));
         for (const s of servers) {
-          s.ctx.draining = true;
           s.listener.stop(false);
           for (const c of s.connections) c.drain();
         }

@@ -17,7 +17,7 @@ import { type Handler, type Servable, toServable } from "./handler.ts";
 export interface HttpServerOptions extends AppOptions {}
 
 /** How long a draining worker keeps accepting while its clients learn `Connection: close`. */
-const DRAIN_WINDOW_MS = 500;
+export const DRAIN_WINDOW_MS = 500;
 
 const MIGRATE = "/proc/sys/net/ipv4/tcp_migrate_req";
 

@@ -25,20 +25,31 @@ describe("rolling reload", () => {
       "--log-level",
       "info",
     ]);
-    const url = await arb.url();
-    const before = await arb.waitChildren(2);
-    // wrk counts a connection closed without `Connection: close` as a read error: a fair judge.
-    await using wrk = new Proc(["wrk", "-t1", "-c32", "-d6s", `${url}/`]);
-    for (let i = 0; i < 3; i++) {
-      await Bun.sleep(1500);
-      arb.signal("SIGHUP");
+    await hupsUnderLoad(arb, [`${await arb.url()}/`]);
+  });
+
+  it("the proxy loses no request under load across three HUPs, keep-alive clients included", async () => {
+    using dir = tempDir();
+    const origin = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: () => new Response("hello\n") });
+    try {
+      await using arb = await Proc.binary([
+        "run",
+        "proxy",
+        "--bind",
+        "127.0.0.1:0",
+        "--workers",
+        "2",
+        "--pid-file",
+        join(dir.path, "a.pid"),
+        "--log-level",
+        "info",
+      ]);
+      const lua = join(dir.path, "absolute.lua");
+      writeFileSync(lua, `request = function() return wrk.format("GET", "http://127.0.0.1:${origin.port}/") end\n`);
+      await hupsUnderLoad(arb, ["-s", lua, `${await arb.url()}/`]);
+    } finally {
+      origin.stop(true);
     }
-    expect(await wrk.exitCode(20_000)).toBe(0);
-    const requests = Number(wrk.output.match(/(\d+) requests in/)?.[1]);
-    expect(requests).toBeGreaterThan(1000);
-    expect(wrk.output).not.toContain("Socket errors");
-    expect(wrk.output).not.toContain("Non-2xx");
-    await until(() => replaced(arb, before), 15_000, "both workers replaced");
   });
 
   it("rolls the workers when the served script changes with --reload, with no failed request", async () => {
@@ -91,6 +102,26 @@ describe("rolling reload", () => {
     expect(arb.output).toContain("app.ts changed; reloading");
   });
 });
+
+/**
+ * wrk (`args`: a URL, maybe a script) for 6 s while the arbiter gets three HUPs;
+ * then every worker must have been replaced and wrk must have seen no error.
+ */
+async function hupsUnderLoad(arb: Proc, args: string[]): Promise<void> {
+  const before = await arb.waitChildren(2);
+  // wrk counts a connection closed without `Connection: close` as a read error: a fair judge.
+  await using wrk = new Proc(["wrk", "-t1", "-c32", "-d6s", ...args]);
+  for (let i = 0; i < 3; i++) {
+    await Bun.sleep(1500);
+    arb.signal("SIGHUP");
+  }
+  expect(await wrk.exitCode(20_000)).toBe(0);
+  const requests = Number(wrk.output.match(/(\d+) requests in/)?.[1]);
+  expect(requests).toBeGreaterThan(1000);
+  expect(wrk.output).not.toContain("Socket errors");
+  expect(wrk.output).not.toContain("Non-2xx");
+  await until(() => replaced(arb, before), 15_000, "both workers replaced");
+}
 
 /** The program runs two workers again, none of them one of `before`. */
 function replaced(arb: Proc, before: number[]): number[] | null {
