@@ -3,6 +3,7 @@
  * Digest (RFC 7616) answers the server's challenge, then reuses it.
  */
 import { DigestSession, parseChallenge } from "./digest.ts";
+import { type HttpErrorDetails, RequestError } from "./errors.ts";
 
 /**
  * Credentials for a request or a whole session.
@@ -23,10 +24,27 @@ export type Credentials =
   | { scheme: "digest"; username: string; password: string }
   | { scheme: "bearer"; token: string };
 
-export function credentials(auth: Auth): Credentials {
-  if (Array.isArray(auth)) return { scheme: "basic", username: auth[0], password: auth[1] };
-  if ("bearer" in auth) return { scheme: "bearer", token: auth.bearer };
-  return { scheme: auth.scheme ?? "basic", username: auth.username, password: auth.password };
+/**
+ * The credentials in one shape; `at` names the request in the RequestError
+ * (E_HTTP_REQUEST) that a malformed `auth` gets, rather than a request that
+ * goes out with "undefined" for a password.
+ */
+export function credentials(auth: Auth, at: HttpErrorDetails): Credentials {
+  const str = (v: unknown): v is string => typeof v === "string";
+  if (Array.isArray(auth)) {
+    const [username, password] = auth as unknown[];
+    if (auth.length === 2 && str(username) && str(password)) return { scheme: "basic", username, password };
+  } else if (auth && typeof auth === "object") {
+    const a = auth as Record<string, unknown>;
+    const scheme = a.scheme ?? "basic";
+    if (str(a.bearer)) return { scheme: "bearer", token: a.bearer };
+    if (str(a.username) && str(a.password) && (scheme === "basic" || scheme === "digest"))
+      return { scheme, username: a.username, password: a.password };
+  }
+  throw new RequestError(
+    `${at.method} ${at.url}: auth must be { username, password, scheme?: "basic" | "digest" }, { bearer } or [username, password]`,
+    at,
+  );
 }
 
 /** The Authorization header sent up front (Basic, Bearer), or null for Digest which must wait for a challenge. */

@@ -166,7 +166,7 @@ export class HttpClient {
       throw new RequestError(`${method} ${url.href}: only http and https URLs`, { method, url: url.href });
     const prepared = prepareBody(opts, { method, url: url.href });
     const auth = opts.auth === null ? null : (opts.auth ?? this.#options.auth);
-    const cred = auth ? credentials(auth) : null;
+    const cred = auth ? credentials(auth, { method, url: url.href }) : null;
     const timeout = o.timeout ?? DEFAULT_TIMEOUT;
     const maxRedirects = o.maxRedirects ?? 10;
     const controller = new AbortController();
@@ -293,7 +293,7 @@ export class HttpClient {
     if (this.#closed)
       throw new ClientClosedError(`websocket ${url.href}: the client is closed`, { method: "GET", url: url.href });
     const headers = this.#headersFor(url, { headers: options.headers });
-    const cred = this.#options.auth ? credentials(this.#options.auth) : null;
+    const cred = this.#options.auth ? credentials(this.#options.auth, { method: "GET", url: url.href }) : null;
     const auth = cred ? preemptive(cred) : null;
     if (auth && !headers.has("authorization")) headers.set("authorization", auth);
     const proxy = this.#proxyFor(url, this.#options);

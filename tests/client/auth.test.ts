@@ -31,6 +31,26 @@ describe("Basic and Bearer auth", () => {
   });
 });
 
+describe("malformed auth", () => {
+  it("is a RequestError (E_HTTP_REQUEST) naming the request and the shapes it takes", async () => {
+    await using http = new HttpClient({ baseURL: bin.url });
+    for (const auth of [
+      { digest: ["u", "p"] },
+      { username: "u" },
+      { username: "u", password: "p", scheme: "ntlm" },
+      ["u"],
+      ["u", 1],
+      "u:p",
+    ]) {
+      const err = await http.get("/basic-auth/u/p", { auth: auth as never }).catch((e) => e);
+      expect(err.code).toBe("E_HTTP_REQUEST");
+      expect(err.message).toBe(
+        `GET ${bin.url}/basic-auth/u/p: auth must be { username, password, scheme?: "basic" | "digest" }, { bearer } or [username, password]`,
+      );
+    }
+  });
+});
+
 describe("Digest auth", () => {
   const digest = (username: string, password: string) => ({ username, password, scheme: "digest" as const });
 
