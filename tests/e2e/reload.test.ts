@@ -13,18 +13,7 @@ setDefaultTimeout(60_000);
 describe("rolling reload", () => {
   it("loses no request under load across three HUPs", async () => {
     using dir = tempDir();
-    await using arb = await Proc.binary([
-      "run",
-      "hello",
-      "--bind",
-      "127.0.0.1:0",
-      "--workers",
-      "2",
-      "--pid-file",
-      join(dir.path, "a.pid"),
-      "--log-level",
-      "info",
-    ]);
+    await using arb = await twoWorkers(dir.path, "hello");
     await hupsUnderLoad(arb, [`${await arb.url()}/`]);
   });
 
@@ -32,18 +21,7 @@ describe("rolling reload", () => {
     using dir = tempDir();
     const origin = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: () => new Response("hello\n") });
     try {
-      await using arb = await Proc.binary([
-        "run",
-        "proxy",
-        "--bind",
-        "127.0.0.1:0",
-        "--workers",
-        "2",
-        "--pid-file",
-        join(dir.path, "a.pid"),
-        "--log-level",
-        "info",
-      ]);
+      await using arb = await twoWorkers(dir.path, "proxy");
       const lua = join(dir.path, "absolute.lua");
       writeFileSync(lua, `request = function() return wrk.format("GET", "http://127.0.0.1:${origin.port}/") end\n`);
       await hupsUnderLoad(arb, ["-s", lua, `${await arb.url()}/`]);
@@ -102,6 +80,21 @@ describe("rolling reload", () => {
     expect(arb.output).toContain("app.ts changed; reloading");
   });
 });
+
+/** `pulsar run <app>` from the binary: two workers on a free port, its pid file in `dir`. */
+const twoWorkers = (dir: string, app: string) =>
+  Proc.binary([
+    "run",
+    app,
+    "--bind",
+    "127.0.0.1:0",
+    "--workers",
+    "2",
+    "--pid-file",
+    join(dir, "a.pid"),
+    "--log-level",
+    "info",
+  ]);
 
 /**
  * wrk (`args`: a URL, maybe a script) for 6 s while the arbiter gets three HUPs;
