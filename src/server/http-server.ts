@@ -6,11 +6,12 @@
  * keep-alive clients move to the other workers without a failed request.
  */
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
-import type { Server } from "bun";
+import type { Server, ServerWebSocket, WebSocketHandler } from "bun";
 import type { Actor } from "../actor/actor.ts";
 import { Application, type AppOptions, type MonitorView, type WorkerBody } from "../actor/application.ts";
 import type { AppSettings } from "../config/resolve.ts";
 import { ConfigError } from "../errors.ts";
+import { CLOSE } from "../ws/socket.ts";
 import { type Address, parseBind, urlOf } from "./bind.ts";
 import { type Handler, type Servable, toServable } from "./handler.ts";
 
@@ -83,6 +84,10 @@ export class HttpServer extends Application {
     const tls = cfg.cert_file
       ? { cert: readFileSync(cfg.cert_file, "utf8"), key: readFileSync(cfg.key_file, "utf8") }
       : undefined;
+    // Open websockets, to close with 1001 on a reload: Bun's stop() would cut them at the
+    // deadline with no close frame (1006), and their clients would wait that long to move on.
+    const sockets = new Set<ServerWebSocket<unknown>>();
+    const websocket = app.websocket ? tracked(app.websocket, sockets) : undefined;
     const addresses = cfg.bind.map(parseBind);
     const servers = addresses.map((addr: Address) =>
       Bun.serve({
@@ -90,7 +95,7 @@ export class HttpServer extends Application {
         port: addr.port,
         reusePort: true,
         fetch,
-        ...(app.websocket ? { websocket: app.websocket } : {}),
+        ...(websocket ? { websocket } : {}),
         idleTimeout: cfg.keep_alive,
         maxRequestBodySize: cfg.stream_buffer,
         development: false,
@@ -117,12 +122,29 @@ export class HttpServer extends Application {
         draining = true;
         const deadline = Date.now() + graceMs;
         await Bun.sleep(Math.min(DRAIN_WINDOW_MS, graceMs / 2));
+        for (const ws of sockets) ws.close(CLOSE.GOING_AWAY, "server restarting");
         const all = Promise.all(servers.map((s) => s.stop(false)));
         await Promise.race([all, Bun.sleep(Math.max(0, deadline - Date.now()))]);
         await Promise.all(servers.map((s) => s.stop(true)));
       },
     };
   }
+}
+
+/** `handler`, keeping `sockets` to the websockets now open. */
+// biome-ignore lint/suspicious/noExplicitAny: websocket data is the app's own
+function tracked(handler: WebSocketHandler<any>, sockets: Set<ServerWebSocket<unknown>>): WebSocketHandler<any> {
+  return {
+    ...handler,
+    open(ws) {
+      sockets.add(ws);
+      return handler.open?.(ws);
+    },
+    close(ws, code, reason) {
+      sockets.delete(ws);
+      return handler.close?.(ws, code, reason);
+    },
+  };
 }
 
 function closing(res: Response | undefined): Response | undefined {

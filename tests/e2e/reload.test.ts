@@ -30,6 +30,36 @@ describe("rolling reload", () => {
     }
   });
 
+  it("closes websockets with 1001 on a reload, and their clients reconnect to the new worker", async () => {
+    using dir = tempDir();
+    await using arb = await Proc.binary([
+      "run",
+      "chat",
+      "--bind",
+      "127.0.0.1:0",
+      "--workers",
+      "1",
+      "--pid-file",
+      join(dir.path, "a.pid"),
+    ]);
+    const url = `${(await arb.url()).replace("http", "ws")}/message`;
+    const [old] = await arb.waitChildren(1);
+    const ws = new WebSocket(url);
+    await new Promise((resolve) => (ws.onopen = resolve));
+    const closed = new Promise<CloseEvent>((resolve) => (ws.onclose = resolve));
+    arb.signal("SIGHUP");
+    const ev = await closed;
+    expect([ev.code, ev.reason]).toEqual([1001, "server restarting"]); // not 1006: a close frame, sent at once
+    // Reconnecting reaches the new worker, which serves the chat.
+    await until(() => arb.children().length === 1 && arb.children()[0] !== old, 10_000, "the new worker");
+    const again = new WebSocket(url);
+    const got = new Promise<string>((resolve) => (again.onmessage = (e) => resolve(String(e.data))));
+    await new Promise((resolve) => (again.onopen = resolve));
+    again.send("back again");
+    expect(JSON.parse(await got).message).toBe("back again");
+    again.close();
+  });
+
   it("rolls the workers when the served script changes with --reload, with no failed request", async () => {
     using dir = tempDir();
     const script = join(dir.path, "app.ts");
