@@ -440,10 +440,14 @@ export class Connection {
   }
 
   #done(head: RequestHead, t0: number, status: number, bytes: number, keep: boolean): void {
-    if (this.ctx.settings.accessLog)
-      this.ctx.log(
-        `${this.socket.remoteAddress} "${head.method} ${head.target} HTTP/1.${head.minor}" ${status} ${bytes} ${Math.round(performance.now() - t0)}ms`,
-      );
+    if (this.ctx.settings.accessLog) {
+      const request = `${this.socket.remoteAddress} "${head.method} ${head.target} HTTP/1.${head.minor}" ${status}`;
+      const line = (n: number) => `${request} ${n} ${Math.round(performance.now() - t0)}ms`;
+      const tunnel = this.#phase === "tunnel" ? this.#tunnel : undefined;
+      // A tunnel is logged when it ends: bytes to the client, its lifetime, and bytes up.
+      if (tunnel && !tunnel.closed) tunnel.onClosed = (t) => this.ctx.log(`${line(t.bytesDown)} ${t.bytesUp} up`);
+      else this.ctx.log(line(bytes));
+    }
     if (this.#phase === "tunnel" || this.#phase === "closed") return;
     const body = this.#body;
     this.#body = undefined;

@@ -76,7 +76,7 @@ defineSetting({
   name: "access_log",
   type: "boolean",
   default: false,
-  help: "Log one line per proxied request: client, request line, status, bytes, milliseconds.",
+  help: "Log one line per proxied request: client, request line, status, bytes, milliseconds; a tunnel (CONNECT, websocket) is logged when it ends, with the bytes sent up after.",
 });
 
 /** The proxy's settings, typed, from a worker's app settings. */

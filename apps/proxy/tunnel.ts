@@ -28,6 +28,11 @@ interface UpData {
  */
 export class Tunnel {
   readonly upWriter: Writer;
+  /** Bytes carried from the client to the upstream, and back. */
+  bytesUp = 0;
+  bytesDown = 0;
+  /** Called once, when the tunnel closes (the access log line). */
+  onClosed?: (tunnel: Tunnel) => void;
   #closed = false;
   #active = true;
   #idle: Timer | undefined;
@@ -79,6 +84,7 @@ export class Tunnel {
   fromClient(bytes: Uint8Array): void {
     if (this.#closed) return;
     this.#active = true;
+    this.bytesUp += bytes.length;
     if (!this.upWriter.write(bytes)) {
       this.client.socket.pause();
       this.upWriter.onFlushed = () => this.client.socket.resume();
@@ -89,6 +95,7 @@ export class Tunnel {
   fromUpstream(bytes: Uint8Array): void {
     if (this.#closed) return;
     this.#active = true;
+    this.bytesDown += bytes.length;
     if (!this.client.writer.write(bytes)) {
       this.up.pause();
       this.client.writer.onFlushed = () => this.up.resume();
@@ -100,6 +107,7 @@ export class Tunnel {
     if (this.#closed) return;
     this.#closed = true;
     clearInterval(this.#idle);
+    this.onClosed?.(this);
     const up = this.up;
     this.upWriter.flushed().then(() => up.end());
     this.client.writer.flushed().then(() => this.client.close());

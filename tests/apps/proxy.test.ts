@@ -2,7 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "bun:test";
 import { proxy } from "../../apps/proxy/index.ts";
 import { parseCli, resolveApp } from "../../src/config/resolve.ts";
-import { freePort, tempDir } from "../helpers/proc.ts";
+import { freePort, tempDir, until } from "../helpers/proc.ts";
 import { raw, run, selfSigned, startOrigin, startProxy, wsFrame } from "./proxy-helpers.ts";
 
 const curl = (...args: string[]) => run(["curl", "-sS", ...args]);
@@ -241,10 +241,18 @@ describe("proxy: CONNECT tunnels and websockets", () => {
   });
 
   it("tunnels https for curl to an allowed port, checked against the server's certificate", async () => {
-    using proxy = startProxy({ connect_ports: [String(secure.port)] });
+    using proxy = startProxy({ connect_ports: [String(secure.port)], access_log: true });
     const r = await curl("-x", proxy.url, "--cacert", tls.certFile, `https://127.0.0.1:${secure.port}/headers`);
     expect(r.code).toBe(0);
     expect(JSON.parse(r.out).headers["x-forwarded-for"]).toBeUndefined(); // end to end encrypted: untouched
+    // Logged when the tunnel ends: status, bytes down (the TLS records of the answer), lifetime, bytes up.
+    await until(() => proxy.log.length > 0, 5000, "the tunnel's access line");
+    const m = /^127\.0\.0\.1 "CONNECT 127\.0\.0\.1:(\d+) HTTP\/1\.1" 200 (\d+) \d+ms (\d+) up$/.exec(
+      proxy.log[0] ?? "",
+    );
+    expect(m?.[1]).toBe(String(secure.port));
+    expect(Number(m?.[2])).toBeGreaterThan(r.out.length); // the body, encrypted, plus the handshake
+    expect(Number(m?.[3])).toBeGreaterThan(0);
   });
 
   it("relays an absolute https:// target through fetch, and 502s when its certificate does not verify", async () => {

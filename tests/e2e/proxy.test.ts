@@ -272,6 +272,8 @@ print("ok")
         expect(securePage?.status()).toBe(200);
         expect(await page.textContent("body")).toBe(`hello from ${secure.port}\n`);
         // Both went through the proxy, after Chromium answered the 407s with the credentials.
+        // (A tunnel is logged when it ends: closing the browser ends it.)
+        await browser.close();
         await guarded.waitFor(new RegExp(`"GET http://127\\.0\\.0\\.1:${plain.port}/headers HTTP/1\\.1" 200`));
         await guarded.waitFor(new RegExp(`"CONNECT 127\\.0\\.0\\.1:${secure.port} HTTP/1\\.1" 200`));
         expect(guarded.output).toMatch(/" 407 /);
