@@ -1,12 +1,11 @@
 /** `dist/pulsar run calculator --workers 2`, driven by JsonProxy over HTTP and the websocket, and fed bad input. */
 import { afterAll, beforeAll, describe, expect, it } from "bun:test";
 import { join } from "node:path";
-import { chromium } from "playwright-core";
 import type { CalculatorApi } from "../../apps/calculator/index.ts";
 import { JsonProxy, type RpcProxy } from "../../src/rpc/client.ts";
 import { RpcError } from "../../src/rpc/errors.ts";
 import { Proc, ROOT, tempDir } from "../helpers/proc.ts";
-import { hasChromium } from "../helpers/tools.ts";
+import { hasChromium, launchChromium } from "../helpers/tools.ts";
 
 describe("pulsar run calculator --workers 2", () => {
   const dir = tempDir();
@@ -94,10 +93,7 @@ describe("pulsar run calculator --workers 2", () => {
   it.if(hasChromium())(
     "the page's form calls the methods from a browser, and shows results, RPC errors and bad params",
     async () => {
-      const browser = await chromium.launch({
-        executablePath: "/usr/bin/chromium",
-        args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"],
-      });
+      const browser = await launchChromium();
       try {
         const page = await browser.newPage();
         await page.goto(`${url}/`);

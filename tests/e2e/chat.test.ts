@@ -6,10 +6,9 @@
 import { afterAll, describe, expect, it } from "bun:test";
 import { createConnection } from "node:net";
 import { join } from "node:path";
-import { chromium } from "playwright-core";
 import { freePort, Proc, tempDir, until } from "../helpers/proc.ts";
 import { RedisServer } from "../helpers/redis.ts";
-import { hasChromium, hasPythonWebsockets, hasRedis } from "../helpers/tools.ts";
+import { hasChromium, hasPythonWebsockets, hasRedis, launchChromium } from "../helpers/tools.ts";
 import { chatRound, rpcMessage } from "./chat-round.ts";
 
 const dir = tempDir();
@@ -197,10 +196,7 @@ describe("chat (arbiter relay)", () => {
     async () => {
       const chat = await startChat(2);
       await using _ = chat.proc;
-      const browser = await chromium.launch({
-        executablePath: "/usr/bin/chromium",
-        args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"],
-      });
+      const browser = await launchChromium();
       try {
         const one = await browser.newPage();
         const two = await browser.newPage();

@@ -5,9 +5,8 @@
  */
 import { describe, expect, it } from "bun:test";
 import { join } from "node:path";
-import { chromium } from "playwright-core";
 import { Proc, ROOT, tempDir, until } from "../helpers/proc.ts";
-import { hasChromium } from "../helpers/tools.ts";
+import { hasChromium, launchChromium } from "../helpers/tools.ts";
 
 type Point = [number, number];
 
@@ -84,10 +83,7 @@ describe("graph", () => {
       using dir = tempDir();
       await using proc = await Proc.run("graph", dir.path, "--workers", "2");
       const url = await proc.url();
-      const browser = await chromium.launch({
-        executablePath: "/usr/bin/chromium",
-        args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"],
-      });
+      const browser = await launchChromium();
       try {
         const pages = [await browser.newPage(), await browser.newPage()];
         await Promise.all(pages.map((p) => p.goto(url)));

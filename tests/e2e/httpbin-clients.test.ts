@@ -4,9 +4,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "bun:test";
 import { join } from "node:path";
-import { chromium } from "playwright-core";
 import { Proc, tempDir } from "../helpers/proc.ts";
-import { hasChromium, hasPythonRequests } from "../helpers/tools.ts";
+import { hasChromium, hasPythonRequests, launchChromium } from "../helpers/tools.ts";
 
 const dir = tempDir();
 let arb: Proc;
@@ -72,10 +71,7 @@ describe("httpbin with real clients", () => {
   });
 
   it.if(hasChromium())("draws the live graph in Chromium", async () => {
-    const browser = await chromium.launch({
-      executablePath: "/usr/bin/chromium",
-      args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"],
-    });
+    const browser = await launchChromium();
     try {
       const page = await browser.newPage();
       await page.goto(`${url}/graph`);

@@ -7,10 +7,9 @@ import { afterAll, beforeAll, describe, expect, it } from "bun:test";
 import { randomBytes } from "node:crypto";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { chromium } from "playwright-core";
 import { run, selfSigned, startOrigin } from "../apps/proxy-helpers.ts";
 import { freePort, Proc, tempDir } from "../helpers/proc.ts";
-import { hasChromium, hasPythonRequests } from "../helpers/tools.ts";
+import { hasChromium, hasPythonRequests, launchChromium } from "../helpers/tools.ts";
 
 const MB = 1 << 20;
 const dir = tempDir();
@@ -188,7 +187,8 @@ function gitServer(root: string) {
       const headers = new Headers();
       let status = 200;
       for (const line of out.subarray(0, end).toString("latin1").split("\r\n")) {
-        const [name, value] = [line.slice(0, line.indexOf(":")), line.slice(line.indexOf(":") + 1).trim()];
+        const colon = line.indexOf(":");
+        const [name, value] = [line.slice(0, colon), line.slice(colon + 1).trim()];
         if (name.toLowerCase() === "status") status = Number.parseInt(value, 10);
         else headers.append(name, value);
       }
@@ -255,9 +255,7 @@ print("ok")
         join(dir.path, "guarded.pid"),
       ]);
       const server = await guarded.url();
-      const browser = await chromium.launch({
-        executablePath: "/usr/bin/chromium",
-        args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"],
+      const browser = await launchChromium({
         // Chromium never proxies loopback unless told to: <-loopback> removes that exception.
         proxy: { server, bypass: "<-loopback>", username: "browser", password: "s3cret" },
       });

@@ -3,6 +3,7 @@
  * a clear message where it is missing, but fail under CI=true: CI installs them.
  */
 import { existsSync } from "node:fs";
+import { type Browser, chromium, type LaunchOptions } from "playwright-core";
 
 export function available(what: string, check: () => boolean, install: string): boolean {
   if (check()) return true;
@@ -41,3 +42,15 @@ export const hasPythonWebsockets = () =>
       existsSync("/usr/bin/python3") && Bun.spawnSync(["/usr/bin/python3", "-c", "import websockets"]).exitCode === 0,
     "apt-get install python3-websockets",
   );
+
+/**
+ * Debian's Chromium through playwright-core, headless, with the flags this
+ * project's machines need; never a downloaded browser. `options` adds to them (a proxy…).
+ */
+export function launchChromium(options: LaunchOptions = {}): Promise<Browser> {
+  return chromium.launch({
+    executablePath: "/usr/bin/chromium",
+    args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"],
+    ...options,
+  });
+}
