@@ -8,6 +8,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { ALLOCATOR_ENV } from "../../src/actor/worker-handle.ts";
 import { childrenOf } from "../helpers/proc.ts";
 import { selfSigned } from "../helpers/tls.ts";
 import { BUN, fmt, freePort, type Row, ratio, rssOf, start, waitHttp, wrk } from "./lib.ts";
@@ -58,7 +59,9 @@ export async function proxyBench(binary: string, add: (row: Row) => void, second
   const proxyPort = freePort();
   const floorPort = freePort();
   // The floor: a minimal Bun.listen relay in two processes, like the proxy's two workers.
-  const floors = [1, 2].map(() => start([BUN, join(import.meta.dir, "fixtures/raw-proxy.ts"), String(floorPort)]));
+  const floors = [1, 2].map(() =>
+    start([BUN, join(import.meta.dir, "fixtures/raw-proxy.ts"), String(floorPort)], ALLOCATOR_ENV),
+  );
   const tinyPort = freePort();
   const tlsPort = freePort();
   const pidFile = join(dir, "a.pid");
@@ -104,7 +107,9 @@ export async function proxyBench(binary: string, add: (row: Row) => void, second
     `const big = new Uint8Array(${256 * MB}).fill(120);
 Bun.serve({ hostname: "127.0.0.1", port: ${tlsPort}, tls: { cert: Bun.file("${dir}/cert.pem"), key: Bun.file("${dir}/key.pem") }, fetch: () => new Response(big) });`,
   );
-  const tlsOrigin = start([BUN, tlsScript]);
+  // The allocator setting our workers get: without it this Bun origin lands at random in a mode that
+  // spends a second of CPU per 256 MB re-faulting freed pages, and direct halves.
+  const tlsOrigin = start([BUN, tlsScript], ALLOCATOR_ENV);
   // The bulk origin: 1 GB down in 1 MB pieces, and an upload sink.
   const bulkPort = freePort();
   const bulkScript = join(dir, "bulk.ts");

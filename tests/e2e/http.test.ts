@@ -4,7 +4,7 @@
  * and a graceful stop that completes the request in flight.
  */
 import { describe, expect, it, setDefaultTimeout } from "bun:test";
-import { writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { controlRequest } from "../../src/actor/control.ts";
 import { alive, FIXTURES, freePort, Proc, tempDir, until } from "../helpers/proc.ts";
@@ -112,6 +112,27 @@ describe("workers", () => {
     const seen = await pidsSeen(url, 3);
     expect([...seen].sort((a, b) => a - b)).toEqual(kids);
     expect(arb.output.match(/listening on/g)?.length).toBe(1);
+  });
+
+  it("starts workers with the allocator's purge delay, unless the user's environment sets one", async () => {
+    const purgeDelay = (pid: number) =>
+      readFileSync(`/proc/${pid}/environ`, "utf8")
+        .split("\0")
+        .find((kv) => kv.startsWith("MIMALLOC_PURGE_DELAY="));
+    using dir = tempDir();
+    {
+      await using arb = await serveFixture(dir.path, ["--bind", "127.0.0.1:0"]);
+      const [kid] = await arb.waitChildren(1);
+      expect(purgeDelay(kid as number)).toBe("MIMALLOC_PURGE_DELAY=1000");
+    }
+    await using arb = await Proc.binary(
+      ["serve", APP, "--bind", "127.0.0.1:0", "--pid-file", join(dir.path, "b.pid")],
+      {
+        env: { MIMALLOC_PURGE_DELAY: "25" },
+      },
+    );
+    const [kid] = await arb.waitChildren(1);
+    expect(purgeDelay(kid as number)).toBe("MIMALLOC_PURGE_DELAY=25");
   });
 
   for (const [what, bind] of [
