@@ -1,6 +1,8 @@
 /** The proxy in this process, driven by curl, fetch and raw sockets against local origins. */
 import { afterAll, beforeAll, describe, expect, it } from "bun:test";
 import { proxy } from "../../apps/proxy/index.ts";
+import { HttpError } from "../../src/client/errors.ts";
+import { HttpClient } from "../../src/client/http-client.ts";
 import { parseCli, resolveApp } from "../../src/config/resolve.ts";
 import { freePort, tempDir, until } from "../helpers/proc.ts";
 import { raw, run, selfSigned, startOrigin, startProxy, wsFrame } from "./proxy-helpers.ts";
@@ -299,6 +301,23 @@ describe("proxy: CONNECT tunnels and websockets", () => {
     expect(out).toMatch(/^HTTP\/1\.1 101 Switching Protocols/);
     expect(out).toContain("s3pPLMBiTxaQ9kYGzzhZRbK+xOo=");
     expect(out).toContain("echo:ping");
+  });
+
+  it("carries http.websocket() through CONNECT when the port is allowed, and says 403 when not", async () => {
+    using origin = startOrigin();
+    using closed = startProxy();
+    await using viaClosed = new HttpClient({ proxy: closed.url, timeout: 5000 });
+    const refused = await viaClosed.websocket(`ws://127.0.0.1:${origin.port}/ws`).catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(HttpError);
+    expect(String(refused)).toContain("403");
+    using open = startProxy({ connect_ports: [String(origin.port)], access_log: true });
+    await using http = new HttpClient({ proxy: open.url, timeout: 5000 });
+    const ws = await http.websocket(`ws://127.0.0.1:${origin.port}/ws`);
+    ws.send("through");
+    expect(await ws.receive()).toBe("echo:through");
+    await ws.close();
+    // A tunnel's access line is written when it ends: proof the socket went through the proxy.
+    await until(() => open.log.some((l) => l.includes(`CONNECT 127.0.0.1:${origin.port}`)));
   });
 });
 
