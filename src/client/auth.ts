@@ -2,7 +2,7 @@
  * Request authentication: Basic and Bearer are a header on every request;
  * Digest (RFC 7616) answers the server's challenge, then reuses it.
  */
-import { DigestSession, parseChallenge } from "./digest.ts";
+import { type DigestChallenge, DigestSession, parseChallenge } from "./digest.ts";
 import { type HttpErrorDetails, RequestError } from "./errors.ts";
 
 /**
@@ -54,6 +54,9 @@ export function preemptive(c: Credentials): string | null {
   return null;
 }
 
+/** Where the Digest answer of a request came from: none sent, the origin's remembered challenge, or the challenge this request was just given. */
+export type DigestAnswer = "none" | "cached" | "fresh";
+
 /**
  * Digest state per origin: once a server has challenged us, later requests
  * answer the same nonce up front (nc counts up) and skip the 401 round trip.
@@ -69,12 +72,28 @@ export class DigestCache {
 
   /**
    * Learn the challenge of a 401. Returns true when it is worth retrying: a
-   * first challenge, or a stale nonce (the password was right, the nonce old).
+   * first challenge; a refused answer from the cache (the server may have moved
+   * on to another nonce, realm, algorithm or qop, or guard another realm at
+   * this path); or a stale nonce (the password was right, the nonce old). A
+   * fresh answer refused without `stale` means wrong credentials: final.
    */
-  learn(url: URL, wwwAuthenticate: string | null, hadHeader: boolean): boolean {
+  learn(url: URL, wwwAuthenticate: string | null, answered: DigestAnswer): boolean {
     const challenge = parseChallenge(wwwAuthenticate ?? "");
     if (!challenge) return false;
-    this.#byOrigin.set(url.origin, new DigestSession(challenge));
-    return !hadHeader || challenge.stale;
+    const known = this.#byOrigin.get(url.origin);
+    // The same challenge again keeps its session: a new one would count nc from 1, a replay to a strict server.
+    if (!known || !sameChallenge(known.challenge, challenge))
+      this.#byOrigin.set(url.origin, new DigestSession(challenge));
+    return answered !== "fresh" || challenge.stale;
   }
+}
+
+function sameChallenge(a: DigestChallenge, b: DigestChallenge): boolean {
+  return (
+    a.nonce === b.nonce &&
+    a.realm === b.realm &&
+    a.algorithm === b.algorithm &&
+    a.opaque === b.opaque &&
+    a.qop.join() === b.qop.join()
+  );
 }

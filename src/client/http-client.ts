@@ -6,7 +6,7 @@
  * hops and drop credentials when a hop leaves the origin.
  */
 import { VERSION } from "../version.ts";
-import { type Auth, credentials, DigestCache, preemptive } from "./auth.ts";
+import { type Auth, credentials, type DigestAnswer, DigestCache, preemptive } from "./auth.ts";
 import { buildUrl, type Data, type FileField, type ParamValue, prepareBody } from "./body.ts";
 import { CookieJar } from "./cookie-jar.ts";
 import { CLOSED, ClientClosedError, classify, RequestError, TIMEOUT, TooManyRedirectsError } from "./errors.ts";
@@ -81,6 +81,8 @@ export interface RequestOptions extends CommonOptions {
 }
 
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
+/** The headers that describe a body: they go with it when a redirect turns the request into a GET. */
+const BODY_HEADERS = ["content-type", "content-length", "transfer-encoding"];
 const DEFAULT_TIMEOUT = 30_000;
 
 /**
@@ -178,18 +180,22 @@ export class HttpClient {
     const history: HttpResponse[] = [];
     let { body, contentType, bytes: bodyBytes } = prepared;
     let digestTries = 0;
+    // True while this hop is retried to answer the challenge its 401 just gave: a refusal of that answer is final.
+    let challenged = false;
+    let bodyDropped = false;
     let handedOff = false;
     try {
       for (;;) {
         const req: PreparedRequest = { method, url, headers: this.#headersFor(url, opts, contentType), body };
+        if (bodyDropped) for (const name of BODY_HEADERS) req.headers.delete(name);
         const sameOrigin = url.origin === origin;
-        let sentDigest = false;
+        let sentDigest: DigestAnswer = "none";
         if (!sameOrigin)
           req.headers.delete("authorization"); // never leak credentials to another host
         else if (cred && !req.headers.has("authorization")) {
           const header = preemptive(cred) ?? this.#digest.header(url, method, cred, bodyBytes);
           if (header) req.headers.set("authorization", header);
-          sentDigest = cred.scheme === "digest" && header !== null;
+          if (cred.scheme === "digest" && header !== null) sentDigest = challenged ? "fresh" : "cached";
         }
         for (const hook of this.hooks.beforeRequest) await hook(req);
         let raw: Response;
@@ -222,6 +228,7 @@ export class HttpClient {
         if (raw.status === 401 && cred?.scheme === "digest" && digestTries < 2 && sameOrigin) {
           if (this.#digest.learn(url, raw.headers.get("www-authenticate"), sentDigest)) {
             digestTries++;
+            challenged = true;
             this.#mustReplay(prepared.replayable, method, url, "answer a Digest challenge");
             history.push(hop(await this.#read(raw, method, url.href, controller, timeout)));
             continue;
@@ -248,8 +255,10 @@ export class HttpClient {
             body = undefined;
             contentType = undefined;
             bodyBytes = new Uint8Array();
+            bodyDropped = true; // a user-set Content-Type would describe a body no longer sent (requests drops it too)
           } else if (body !== undefined) this.#mustReplay(prepared.replayable, method, url, `follow a ${raw.status}`);
           url = next;
+          challenged = false;
           continue;
         }
 
