@@ -1,17 +1,27 @@
 /** citty argument definitions generated from the settings table (for parsing and for --help). */
 import type { ArgsDef } from "citty";
-import { allSettings, describeAccepted, envOf, flagOf } from "../config/settings.ts";
+import { allSettings, describeAccepted, envOf, flagOf, type Setting } from "../config/settings.ts";
 import { ConfigError } from "../errors.ts";
 
-/** Every setting as a flag, its help naming the env variable and the default. */
+/** A setting's help, with what it accepts, its default and its env variable. */
+export function settingDescription(s: Setting): string {
+  const dflt = Array.isArray(s.default) ? s.default.join(",") : String(s.default);
+  return `${s.help} [${describeAccepted(s)}; default ${dflt || '""'}; env ${envOf(s)}]`;
+}
+
+/**
+ * The settings that no single app owns, as flags. Read when called, so that it
+ * includes those the loaded modules added; an app's own settings are listed in
+ * that app's section of `pulsar run <app> --help`.
+ */
 export function settingArgs(): ArgsDef {
   const def: ArgsDef = {};
   for (const s of allSettings()) {
-    const dflt = Array.isArray(s.default) ? s.default.join(",") : String(s.default);
+    if (s.app) continue;
     def[flagOf(s)] = {
       type: s.type === "boolean" ? "boolean" : "string",
       alias: s.short,
-      description: `${s.help} [${describeAccepted(s)}; default ${dflt || '""'}; env ${envOf(s)}]`,
+      description: settingDescription(s),
     } as ArgsDef[string];
   }
   return def;

@@ -7,6 +7,7 @@
 import { type CommandDef, defineCommand, runCommand, showUsage } from "citty";
 import { EXIT, exitCodeOf, PulsarError } from "../errors.ts";
 import { VERSION } from "../version.ts";
+import { renderHelp, type UsageSection } from "./usage.ts";
 
 // Lazy: a worker of `run hello` needs neither `serve` (and the embedded hono) nor the control client.
 const control = () => import("./commands/control.ts");
@@ -17,6 +18,12 @@ const subCommands: Record<string, () => Promise<CommandDef>> = {
   stop: () => control().then((m) => m.stop as CommandDef),
   reload: () => control().then((m) => m.reload as CommandDef),
   scale: () => control().then((m) => m.scale as CommandDef),
+};
+
+// `run proxy --help` and `serve app.ts --help` load what they name first, so that its own settings are listed.
+const helpSections: Record<string, (rawArgs: string[]) => Promise<UsageSection[]>> = {
+  run: (rawArgs) => import("./commands/run.ts").then((m) => m.helpSections(rawArgs)),
+  serve: (rawArgs) => import("./commands/serve.ts").then((m) => m.helpSections(rawArgs)),
 };
 
 const main = defineCommand({
@@ -34,12 +41,16 @@ export async function cli(argv: string[] = process.argv.slice(2)): Promise<void>
   const load = first ? subCommands[first] : undefined;
   if (!first || first === "--help" || first === "-h") return showUsage(main);
   const sub = await load?.();
-  if (sub && (argv.includes("--help") || argv.includes("-h"))) return showUsage(sub, main);
   if (!sub) {
     console.error(`pulsar: unknown command "${first}"; try pulsar --help`);
     process.exit(EXIT.CONFIG);
   }
   try {
+    if (argv.includes("--help") || argv.includes("-h")) {
+      const sections = (await helpSections[first]?.(argv.slice(1))) ?? [];
+      console.log(`${await renderHelp(sub, main, sections)}\n`);
+      return;
+    }
     await runCommand(main, { rawArgs: argv });
   } catch (err) {
     console.error(`pulsar: ${err instanceof PulsarError ? err.message : ((err as Error).stack ?? String(err))}`);

@@ -1,12 +1,27 @@
 /** The `pulsar` command as a user types it, through the compiled binary. */
 import { describe, expect, it } from "bun:test";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { BUILTIN_APPS } from "../../src/cli/apps.ts";
 import { VERSION } from "../../src/version.ts";
-import { Proc, tempDir } from "../helpers/proc.ts";
+import { Proc, ROOT, tempDir } from "../helpers/proc.ts";
 
-async function pulsar(args: string[], env: Record<string, string> = {}) {
-  await using p = await Proc.binary(args, { env });
+async function pulsar(args: string[], env: Record<string, string> = {}, cwd?: string) {
+  await using p = await Proc.binary(args, { env, cwd });
   return { code: await p.exitCode(), out: p.output };
+}
+
+/** `--help` without colours, so that a flag and its help are plain text side by side. */
+async function help(args: string[], cwd?: string) {
+  return pulsar([...args, "--help"], { NO_COLOR: "1" }, cwd);
+}
+
+/** The part of a usage text under `title`, up to the next section. */
+function section(out: string, title: string): string {
+  const start = out.indexOf(`\n${title}\n`);
+  if (start < 0) return "";
+  const next = out.slice(start + title.length + 2).search(/\n[A-Z][A-Z-]* ?[A-Z]*\n/);
+  return next < 0 ? out.slice(start) : out.slice(start, start + title.length + 2 + next);
 }
 
 describe("the pulsar command", () => {
@@ -24,6 +39,78 @@ describe("the pulsar command", () => {
     const { out } = await pulsar(["run", "--help"]);
     for (const flag of ["--workers", "--bind", "--max-requests", "--exit-timeout", "PULSAR_WORKERS"])
       expect(out).toContain(flag);
+  });
+
+  it("lists the bundled apps, each with what it is, with run --help", async () => {
+    const { code, out } = await help(["run"]);
+    expect(code).toBe(0);
+    const apps = section(out, "APPS");
+    for (const [name, app] of Object.entries(BUILTIN_APPS))
+      expect(apps).toMatch(new RegExp(` ${name} +${RegExp.escape(app.help)}`));
+  });
+
+  it("lists the proxy's own settings, with their help and defaults, in their own section of run proxy --help", async () => {
+    const { code, out } = await help(["run", "proxy"]);
+    expect(code).toBe(0);
+    expect(section(out, "OPTIONS")).toContain("--workers=<workers>");
+    const own = section(out, "PROXY OPTIONS");
+    expect(own).toMatch(
+      /--connect-ports=<connect_ports> +Ports a CONNECT tunnel may open; others are answered 403\. \[a comma-separated list; default 443; env PULSAR_CONNECT_PORTS\]/,
+    );
+    for (const flag of ["--upstream=", "--allow-hosts=", "--deny-hosts=", "--proxy-auth=", "--access-log"])
+      expect(own).toContain(flag);
+    expect(section(out, "OPTIONS")).not.toContain("--connect-ports");
+  });
+
+  it.each([
+    ["calculator", "--rpc-max-body=<rpc_max_body>", "default 1048576"],
+    ["httpbin", "--json-shape=<json_shape>", "one of httpbin, techempower; default httpbin"],
+    ["philosophers", "--eating-period=<eating_period>", "Mean seconds a philosopher eats."],
+    ["ping-pong", "--rounds=<rounds>", "default 3"],
+  ])("lists the %s app's own %s, with its help, with run <app> --help", async (app, flag, text) => {
+    const { code, out } = await help(["run", app]);
+    expect(code).toBe(0);
+    const own = section(out, `${app.toUpperCase()} OPTIONS`);
+    expect(own).toContain(flag);
+    expect(own).toContain(text);
+  });
+
+  it("says so when an app has no settings of its own, and lists each app named", async () => {
+    const { code, out } = await help(["run", "hello", "calculator"]);
+    expect(code).toBe(0);
+    expect(section(out, "HELLO OPTIONS")).toContain("Hello World! over HTTP; no settings of its own");
+    expect(section(out, "CALCULATOR OPTIONS")).toContain("--rpc-max-body=");
+  });
+
+  it("lists the settings a script defines with serve <file> --help", async () => {
+    using dir = tempDir();
+    await Bun.write(
+      join(dir.path, "greet.ts"),
+      `import { defineSetting } from "pulsar";
+defineSetting({ name: "greeting", type: "string", default: "hi", scope: "app", section: "greet", app: "greet", help: "What GET / answers." });
+export default () => new Response("hi");
+`,
+    );
+    const { code, out } = await help(["serve", "greet.ts"], dir.path);
+    expect(code).toBe(0);
+    expect(section(out, "GREET OPTIONS")).toMatch(
+      /--greeting=<greeting> +What GET \/ answers\. \[a string; default hi/,
+    );
+  });
+
+  it("rejects an unknown app with run <app> --help as it does without --help", async () => {
+    const { code, out } = await help(["run", "nosuchapp"]);
+    expect(code).toBe(2);
+    expect(out).toBe(
+      'pulsar: unknown app "nosuchapp": choose from httpbin, hello, calculator, proxy, philosophers, chat, graph, echo, echoudp, greeter, ping-pong, remote-object\n',
+    );
+  });
+
+  it("names every bundled app in the README's CLI table", () => {
+    const row = readFileSync(join(ROOT, "README.md"), "utf8")
+      .split("\n")
+      .find((line) => line.startsWith("| `pulsar run <app…>"));
+    for (const name of Object.keys(BUILTIN_APPS)) expect(row).toContain(`\`${name}\``);
   });
 
   it("rejects a bad setting with one line and exit code 2", async () => {

@@ -1,32 +1,64 @@
 import { defineCommand } from "citty";
+import type { Application } from "../../actor/application.ts";
 import { arbiter } from "../../actor/arbiter.ts";
 import { loadConfigFile } from "../../config/config-file.ts";
+import { allSettings } from "../../config/settings.ts";
 import { ConfigError } from "../../errors.ts";
 import { BUILTIN_APPS } from "../apps.ts";
 import { leadingWords, settingArgs } from "../args.ts";
+import { settingsSection, type UsageSection } from "../usage.ts";
+
+const NAMES = Object.keys(BUILTIN_APPS).join(", ");
 
 export default defineCommand({
-  meta: { name: "run", description: `Run bundled apps under one arbiter: ${Object.keys(BUILTIN_APPS).join(", ")}` },
-  args: {
+  meta: { name: "run", description: `Run bundled apps under one arbiter: ${NAMES}` },
+  // A function, read when asked: `run <app> --help` then lists the settings that loading the app added.
+  args: () => ({
     app: { type: "positional", required: false, description: "app names (or `apps` in the config file)" },
     ...settingArgs(),
-  },
+  }),
   async run({ rawArgs }) {
-    let names = leadingWords(rawArgs);
-    const flags = rawArgs.slice(names.length);
-    if (!names.length) {
-      const i = flags.findIndex((f) => f === "--config" || f === "-c" || f.startsWith("--config="));
-      const path = i < 0 ? process.env.PULSAR_CONFIG : flags[i]?.includes("=") ? flags[i]?.split("=")[1] : flags[i + 1];
-      const listed = path ? (await loadConfigFile(path)).apps : undefined;
-      names = Array.isArray(listed) ? listed.map(String) : [];
-    }
-    if (!names.length) throw new ConfigError(`pulsar run needs an app: ${Object.keys(BUILTIN_APPS).join(", ")}`);
+    const names = await appNames(rawArgs);
+    if (!names.length) throw new ConfigError(`pulsar run needs an app: ${NAMES}`);
     const arb = arbiter();
-    for (const name of names) {
-      const entry = BUILTIN_APPS[name];
-      if (!entry) throw new ConfigError(`unknown app "${name}": choose from ${Object.keys(BUILTIN_APPS).join(", ")}`);
-      arb.add(await entry.load());
-    }
-    await arb.start({ argv: flags });
+    for (const name of names) arb.add(await loadApp(name));
+    await arb.start({ argv: rawArgs.slice(leadingWords(rawArgs).length) });
   },
 });
+
+/**
+ * What `--help` adds: with no app, the apps; with apps (named, or `apps` in the
+ * config file), each one's own settings, loading only those apps to learn them.
+ */
+export async function helpSections(rawArgs: string[]): Promise<UsageSection[]> {
+  const names = await appNames(rawArgs);
+  if (!names.length)
+    return [{ title: "APPS", rows: Object.entries(BUILTIN_APPS).map(([name, app]) => [name, app.help]) }];
+  const sections: UsageSection[] = [];
+  for (const name of names) {
+    await loadApp(name);
+    const own = allSettings().filter((s) => s.app === name);
+    const help = BUILTIN_APPS[name]?.help ?? "";
+    sections.push(
+      settingsSection(`${name.toUpperCase()} OPTIONS`, own.length ? help : `${help}; no settings of its own`, own),
+    );
+  }
+  return sections;
+}
+
+/** The words before the first flag, or else the `apps` of the config file. */
+async function appNames(rawArgs: string[]): Promise<string[]> {
+  const names = leadingWords(rawArgs);
+  if (names.length) return names;
+  const i = rawArgs.findIndex((f) => f === "--config" || f === "-c" || f.startsWith("--config="));
+  const path =
+    i < 0 ? process.env.PULSAR_CONFIG : rawArgs[i]?.includes("=") ? rawArgs[i]?.split("=")[1] : rawArgs[i + 1];
+  const listed = path ? (await loadConfigFile(path)).apps : undefined;
+  return Array.isArray(listed) ? listed.map(String) : [];
+}
+
+async function loadApp(name: string): Promise<Application> {
+  const entry = BUILTIN_APPS[name];
+  if (!entry) throw new ConfigError(`unknown app "${name}": choose from ${NAMES}`);
+  return entry.load();
+}
