@@ -6,6 +6,7 @@
 
 import { HOOK_NAMES, type Hooks } from "../config/hooks.ts";
 import type { AppSettings, GlobalSettings } from "../config/resolve.ts";
+import type { Listen } from "../server/probe.ts";
 import type { Actor, Command } from "./actor.ts";
 
 /** What a worker runs; `serve` returns it once the worker is ready to work. */
@@ -73,6 +74,11 @@ export class Application {
 
   /** Monitor side, before any worker starts: check and adjust the settings. Throw ConfigError on a bad one. */
   configure(_cfg: AppSettings, _log: { info(msg: string): void; warn(msg: string): void }): void {}
+
+  /** Monitor side: the addresses its workers bind with SO_REUSEPORT, which must be free when it starts. */
+  listens(_cfg: AppSettings): Listen[] {
+    return [];
+  }
 
   /** Monitor side: must the first worker be ready before the others start? (`:0` binds) */
   startsOneFirst(_cfg: AppSettings): boolean {

@@ -25,6 +25,7 @@ import { setLogLevel } from "../log/logger.ts";
 import { lockCommands } from "../pubsub/lock-commands.ts";
 import { Relay, setRelay } from "../pubsub/relay.ts";
 import { setDataStore } from "../pubsub/store.ts";
+import { probeFree } from "../server/probe.ts";
 import { Actor, type Command } from "./actor.ts";
 import type { Application } from "./application.ts";
 import { installCommands } from "./commands.ts";
@@ -147,6 +148,21 @@ export class Arbiter {
     }
     if (this.cfg.daemon && !process.env[DAEMON_ENV]) await daemonize(this.cfg);
 
+    const host = {
+      global: this.cfg,
+      route: (msg: RequestMessage | NotifyMessage) => this.route(msg),
+      pubsub: (msg: PubSubMessage, w: WorkerHandle) => this.relay.handle(msg, w.aid, w.mailbox.port),
+      fail: (code: number, why: string) => this.fail(code, why),
+    };
+    for (const [app, cfg, hooks] of planned) this.monitors.set(app.name, new Monitor(app, cfg, hooks, host));
+    const monitors = [...this.monitors.values()];
+    for (const m of monitors) m.configure();
+    // Workers bind with SO_REUSEPORT, which would let them join another server's port unnoticed:
+    // every address must be free before the first of them binds (probe.ts). Checked before the
+    // pid file and the control socket are written, so a refused instance leaves the running one's.
+    const listens = monitors.map((m) => ({ name: m.name, listens: m.app.listens(m.cfg) }));
+    if (!(await this.#booted(probeFree(listens)))) return;
+
     setProcessTitle(`${this.cfg.process_name}: arbiter`);
     setRelay(this.relay);
     setDataStore(this.cfg.data_store);
@@ -168,23 +184,7 @@ export class Arbiter {
       this.log.warn(`${controlPath(this.cfg)} belongs to another running arbiter; use --pid-file to reach this one`);
     this.#installSignals();
 
-    const host = {
-      global: this.cfg,
-      route: (msg: RequestMessage | NotifyMessage) => this.route(msg),
-      pubsub: (msg: PubSubMessage, w: WorkerHandle) => this.relay.handle(msg, w.aid, w.mailbox.port),
-      fail: (code: number, why: string) => this.fail(code, why),
-    };
-    for (const [app, cfg, hooks] of planned) this.monitors.set(app.name, new Monitor(app, cfg, hooks, host));
-    try {
-      await Promise.all([...this.monitors.values()].map((m) => m.start()));
-    } catch (err) {
-      if (!(err instanceof BootError)) throw err; // a bad setting found by an app: exit 2
-      const exit = ((err as BootError).details as { exit?: { code: number | null } } | undefined)?.exit;
-      const code = exit?.code === EXIT.APP_LOAD_ERROR || exit?.code === EXIT.CONFIG ? exit.code : EXIT.BOOT_ERROR;
-      this.log.error(`${(err as Error).message}; stopping (exit code ${code})`);
-      await this.halt(code);
-      return;
-    }
+    if (!(await this.#booted(Promise.all(monitors.map((m) => m.start()))))) return;
     if (this.state !== "starting") return; // a signal came in while booting
     this.state = "running";
     this.actor.state = "running";
@@ -194,6 +194,21 @@ export class Arbiter {
     await runHook(this.hooks, "when_ready", this.log, [this]);
     for (const [, , hooks] of planned) await runHook(hooks, "when_ready", this.log, [this]);
     this.log.info(`arbiter ready (pid ${process.pid}) with ${[...this.monitors.keys()].join(", ") || "no apps"}`);
+  }
+
+  /** Await a step of the boot; on a BootError log it, halt with its exit code and return false. */
+  async #booted(step: Promise<unknown>): Promise<boolean> {
+    try {
+      await step;
+      return true;
+    } catch (err) {
+      if (!(err instanceof BootError)) throw err; // a bad setting found by an app: exit 2
+      const exit = ((err as BootError).details as { exit?: { code: number | null } } | undefined)?.exit;
+      const code = exit?.code === EXIT.APP_LOAD_ERROR || exit?.code === EXIT.CONFIG ? exit.code : EXIT.BOOT_ERROR;
+      this.log.error(`${(err as Error).message}; stopping (exit code ${code})`);
+      await this.halt(code);
+      return false;
+    }
   }
 
   /** Deliver a request or notification to its target actor, wherever it runs. */

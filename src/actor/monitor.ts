@@ -77,12 +77,16 @@ export class Monitor {
     return [...this.workers.values()].filter((w) => !w.stopRequested && !w.replacing && w.state !== "closed");
   }
 
+  /** Check and adjust the settings (the app's `configure`), before `start`; throws ConfigError. */
+  configure(): void {
+    this.app.configure(this.cfg, this.log);
+    this.target = this.cfg.concurrency === "inline" ? 1 : this.cfg.workers;
+  }
+
   /** Spawn the pool and resolve once every worker is ready; throws BootError if one cannot boot. */
   async start(): Promise<void> {
     this.state = "starting";
     this.actor.state = "starting";
-    this.app.configure(this.cfg, this.log);
-    this.target = this.cfg.concurrency === "inline" ? 1 : this.cfg.workers;
     await runHook(this.hooks, "monitor_start", this.log, [this]);
     this.#sweep = setInterval(() => this.murderWorkers(), 250);
     this.#sweep.unref();

@@ -10,6 +10,7 @@ import type { AppSettings } from "../config/resolve.ts";
 import { defineSetting } from "../config/settings.ts";
 import { ConfigError } from "../errors.ts";
 import { parseBind } from "../server/bind.ts";
+import { type Listen, listensOn } from "../server/probe.ts";
 import type { NetStats } from "./connection.ts";
 
 defineSetting({
@@ -35,6 +36,10 @@ export abstract class NetApplication extends Application {
 
   /** The URL scheme of the `listening on` lines. */
   protected abstract scheme(cfg: AppSettings): string;
+
+  override listens(cfg: AppSettings): Listen[] {
+    return listensOn(cfg.bind, "tcp");
+  }
 
   override startsOneFirst(cfg: AppSettings): boolean {
     return cfg.bind.some((b) => parseBind(b).port === 0);

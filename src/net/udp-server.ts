@@ -9,6 +9,7 @@ import type { Actor } from "../actor/actor.ts";
 import type { AppOptions, WorkerBody } from "../actor/application.ts";
 import type { AppSettings } from "../config/resolve.ts";
 import { parseBind } from "../server/bind.ts";
+import { type Listen, listensOn } from "../server/probe.ts";
 import { newStats } from "./connection.ts";
 import { NetApplication, reportStats } from "./net-app.ts";
 import type { Datagram, DatagramProtocol } from "./protocol.ts";
@@ -46,6 +47,10 @@ export class UdpSocketServer<S = unknown> extends NetApplication {
 
   protected scheme(): string {
     return "udp";
+  }
+
+  override listens(cfg: AppSettings): Listen[] {
+    return listensOn(cfg.bind, "udp");
   }
 
   override configure(cfg: AppSettings, log: { info(m: string): void; warn(m: string): void }): void {

@@ -14,6 +14,7 @@ import { ConfigError } from "../errors.ts";
 import { CLOSE } from "../ws/socket.ts";
 import { type Address, parseBind, urlOf } from "./bind.ts";
 import { type Handler, type Servable, toServable } from "./handler.ts";
+import { type Listen, listensOn } from "./probe.ts";
 
 export interface HttpServerOptions extends AppOptions {}
 
@@ -38,6 +39,10 @@ export class HttpServer extends Application {
   /** The handler a worker serves; an app that needs its settings to build one overrides this. */
   protected handler(_cfg: AppSettings, _actor: Actor): Handler | Promise<Handler> {
     return this.#handler;
+  }
+
+  override listens(cfg: AppSettings): Listen[] {
+    return listensOn(cfg.bind, "tcp");
   }
 
   override startsOneFirst(cfg: AppSettings): boolean {
