@@ -30,7 +30,7 @@ import { Actor, type Command } from "./actor.ts";
 import type { Application } from "./application.ts";
 import { installCommands } from "./commands.ts";
 import { controlPath, listenControl } from "./control.ts";
-import { DAEMON_ENV, daemonize } from "./daemon.ts";
+import { DAEMON_ENV, daemonize, tellLauncherReady } from "./daemon.ts";
 import { Monitor } from "./monitor.ts";
 import { setProcessTitle } from "./proctitle.ts";
 import { type SpawnOptions, setRuntime } from "./runtime.ts";
@@ -191,9 +191,11 @@ export class Arbiter {
     this.#ran = true;
     for (const sig of this.#deferred.splice(0)) this.#enqueue(sig);
     if (this.cfg.reload) this.#watch();
+    // The arbiter's when_ready, then each app's own (set in its code or its config file section).
     await runHook(this.hooks, "when_ready", this.log, [this]);
     for (const [, , hooks] of planned) await runHook(hooks, "when_ready", this.log, [this]);
     this.log.info(`arbiter ready (pid ${process.pid}) with ${[...this.monitors.keys()].join(", ") || "no apps"}`);
+    tellLauncherReady();
   }
 
   /** Await a step of the boot; on a BootError log it, halt with its exit code and return false. */
@@ -315,6 +317,7 @@ export class Arbiter {
         ...[...this.monitors.values()].map((m) => m.stop()),
         ...[...this.actors.keys()].map((aid) => this.killActor(aid).catch(() => {})),
       ]);
+      for (const m of this.monitors.values()) await runHook(m.hooks, "when_exit", this.log, [this]);
       await runHook(this.hooks, "when_exit", this.log, [this]);
       await this.#finishWith(code);
     })();

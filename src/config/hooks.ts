@@ -17,6 +17,13 @@ export const HOOK_NAMES = [
 ] as const;
 
 export type HookName = (typeof HOOK_NAMES)[number];
+
+/**
+ * The arbiter's own events. Each of these hooks runs once per event, wherever
+ * it is set: for the arbiter, or for one app. The other hooks concern one app,
+ * its monitor or its workers, and run for each of those they apply to.
+ */
+export const ARBITER_HOOKS: readonly HookName[] = ["when_ready", "when_exit"];
 // biome-ignore lint/suspicious/noExplicitAny: hooks receive the object they concern (app, monitor, actor, arbiter)
 export type Hook = (subject: any, extra?: any) => unknown;
 export type Hooks = Partial<Record<HookName, Hook>>;

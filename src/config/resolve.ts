@@ -8,7 +8,7 @@
 import { parseArgs } from "citty";
 import { ConfigError } from "../errors.ts";
 import type { ConfigFile } from "./config-file.ts";
-import { type Hooks, isHookName } from "./hooks.ts";
+import { ARBITER_HOOKS, type HookName, type Hooks, isHookName } from "./hooks.ts";
 import { allSettings, envOf, flagOf, getSetting, type Setting } from "./settings.ts";
 import { parseValue } from "./values.ts";
 
@@ -185,13 +185,24 @@ export function checkConfigFile(file: ConfigFile, apps: string[]): void {
   }
 }
 
-/** Hooks from a config file: the top level applies to all, an app section to that app. */
+/**
+ * Hooks from a config file. Without `app`, the arbiter's: the top level's
+ * `when_ready` and `when_exit`. With `app`, that app's: the top level's other
+ * hooks (they apply to every app), then its own section's, all of them. A
+ * top-level `when_ready` so belongs to the arbiter alone and runs once, not
+ * once more per app.
+ */
 export function hooksFromFile(file: ConfigFile, app?: string): Hooks {
   const hooks: Hooks = {};
-  const layer = (obj: Record<string, unknown>) => {
-    for (const [k, v] of Object.entries(obj)) if (isHookName(k) && typeof v === "function") hooks[k] = v as never;
+  const layer = (obj: Record<string, unknown>, keep: (name: HookName) => boolean) => {
+    for (const [k, v] of Object.entries(obj))
+      if (isHookName(k) && keep(k) && typeof v === "function") hooks[k] = v as never;
   };
-  layer(file);
-  if (app && typeof file[app] === "object") layer(file[app] as Record<string, unknown>);
+  const ofArbiter = (name: HookName) => ARBITER_HOOKS.includes(name);
+  if (!app) layer(file, ofArbiter);
+  else {
+    layer(file, (name) => !ofArbiter(name));
+    if (typeof file[app] === "object") layer(file[app] as Record<string, unknown>, () => true);
+  }
   return hooks;
 }

@@ -151,20 +151,21 @@ describe("config files", () => {
     expect(cfg.timeout).toBe(20);
   });
 
-  it("loads hooks from a .ts file's default export", async () => {
+  it("loads hooks from a .ts file's default export: when_ready and when_exit for the arbiter, the rest for each app", async () => {
     const file = await loadConfigFile(join(FIXTURES, "config/hooks.ts"));
-    const hooks = hooksFromFile(file, "philosophers");
-    expect(Object.keys(hooks).sort()).toEqual(
-      [
-        "monitor_start",
-        "monitor_stopping",
-        "when_exit",
-        "when_ready",
-        "worker_info",
-        "worker_start",
-        "worker_stopping",
-      ].sort(),
+    expect(Object.keys(hooksFromFile(file)).sort()).toEqual(["when_exit", "when_ready"]);
+    expect(Object.keys(hooksFromFile(file, "philosophers")).sort()).toEqual(
+      ["monitor_start", "monitor_stopping", "worker_info", "worker_start", "worker_stopping"].sort(),
     );
+  });
+
+  it("gives an app its own section's hooks, when_ready and when_exit included", () => {
+    const top = () => "top";
+    const own = () => "own";
+    const file = { when_ready: top, worker_start: top, web: { when_ready: own, worker_start: own } };
+    expect(hooksFromFile(file, "web")).toEqual({ when_ready: own, worker_start: own });
+    expect(hooksFromFile(file, "api")).toEqual({ worker_start: top });
+    expect(hooksFromFile(file)).toEqual({ when_ready: top });
   });
 
   it("rejects an unknown key, a missing file and another extension", async () => {

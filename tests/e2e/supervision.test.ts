@@ -216,6 +216,39 @@ describe("hooks", () => {
   });
 });
 
+describe("hooks, once each", () => {
+  const perApp = (app: string) => [`on_config ${app}`, `monitor_start ${app}`, `worker_start ${app} worker 1`];
+  const cases: [string[], string[]][] = [
+    [["hello"], [...perApp("hello"), "when_ready", "when_exit"]],
+    [
+      ["hello", "echo"],
+      [...perApp("hello"), ...perApp("echo"), "when_ready", "echo when_ready", "when_exit", "echo when_exit"],
+    ],
+  ];
+  for (const [apps, expected] of cases) {
+    it(`runs a config file's when_ready and when_exit once with ${apps.length} app(s), its per-app hooks once per app`, async () => {
+      using dir = tempDir();
+      const log = join(dir.path, "hooks.log");
+      await using arb = await Proc.binary(
+        [
+          "run",
+          "--config",
+          join(FIXTURES, "config/hooks-once.ts"),
+          "--pid-file",
+          join(dir.path, "a.pid"),
+          "--log-level",
+          "info",
+        ],
+        { env: { HOOKS_LOG: log, HOOKS_APPS: apps.join(",") } },
+      );
+      await arb.waitFor(/arbiter ready/); // logged after every when_ready hook
+      arb.signal("SIGTERM");
+      expect(await arb.exitCode(15_000)).toBe(0);
+      expect(readFileSync(log, "utf8").trim().split("\n").sort()).toEqual(expected.sort());
+    });
+  }
+});
+
 describe("control commands", () => {
   it("scales, reloads and stops a running arbiter through its control socket", async () => {
     using dir = tempDir();
@@ -236,31 +269,6 @@ describe("control commands", () => {
     for (const p of after) expect(info.out).toContain(String(p));
     expect((await cli("stop")).code).toBe(0);
     expect(await arb.exitCode(5000)).toBe(0);
-  });
-
-  it("runs as a daemon with --daemon, and stops by pid file", async () => {
-    using dir = tempDir();
-    const pidFile = join(dir.path, "d.pid");
-    await using launcher = await Proc.binary(
-      ["run", "philosophers", "--workers", "2", "--daemon", "--pid-file", pidFile, ...quiet],
-      { cwd: dir.path },
-    );
-    expect(await launcher.exitCode(20_000)).toBe(0);
-    const daemon = Number(readFileSync(pidFile, "utf8"));
-    try {
-      expect(daemon).not.toBe(launcher.pid);
-      expect(alive(daemon)).toBe(true);
-      const tree = await until(async () => {
-        const t = (await controlRequest(join(dir.path, "d.sock"), "info").catch(() => null)) as Tree | null;
-        return t?.monitors[0]?.workers.length === 2 ? t : null;
-      });
-      expect(tree.monitors[0]?.workers.length).toBe(2);
-      await using stop = await Proc.binary(["stop", "--pid-file", pidFile]);
-      expect(await stop.exitCode(20_000)).toBe(0);
-      await until(() => !alive(daemon), 5000);
-    } finally {
-      if (alive(daemon)) process.kill(daemon, "SIGKILL");
-    }
   });
 });
 
