@@ -1,6 +1,7 @@
 /**
  * The JSON-RPC calculator, as in the original: `calc.*` and the server
  * commands at `POST /` and on the websocket `/ws`; `GET /` documents them.
+ * Large HTTP answers are compressed (the original gzipped those of 200 bytes or more).
  *   pulsar run calculator --workers 2
  */
 import type { Server } from "bun";
@@ -34,6 +35,16 @@ defineSetting({
   section: "calculator",
   app: "calculator",
   help: "Most calls in one JSON-RPC batch; a larger batch is answered with one -32600 error.",
+});
+defineSetting({
+  name: "rpc_compress_min",
+  type: "int",
+  min: 0,
+  default: 1024,
+  scope: "app",
+  section: "calculator",
+  app: "calculator",
+  help: "Smallest JSON-RPC answer (in characters) sent compressed over HTTP, with gzip, br or deflate as the client's Accept-Encoding allows; 0 never compresses.",
 });
 
 /** The calculator's dispatcher: `calc.*` plus the server commands. */
@@ -92,6 +103,7 @@ class CalculatorServer extends HttpServer {
       debug: this.#debug,
       maxBody: cfg.rpc_max_body as number,
       maxBatch: cfg.rpc_max_batch as number,
+      compressMin: cfg.rpc_compress_min as number,
     });
     return calculatorHandler(rpc);
   }

@@ -95,6 +95,14 @@ function withCors(res: Response, origin: string): Response {
   return out;
 }
 
+type RequestIP = { requestIP(req: Request): unknown };
+
+/** A stand-in for the server whose requestIP answers for `req`, whatever request it is asked about. */
+function peerOf(req: Request, server: unknown): RequestIP | undefined {
+  const s = server as RequestIP | undefined;
+  return s?.requestIP ? { requestIP: () => s.requestIP(req) } : undefined;
+}
+
 export interface HttpbinOptions {
   /** Hosts /redirect-to may redirect to. */
   redirectHosts?: string[];
@@ -155,7 +163,13 @@ export function createHttpbin(options: HttpbinOptions = {}): Httpbin {
             headers: { "content-type": "application/json", "access-control-allow-origin": origin, ...CREDENTIALS },
           });
       }
-      const res = app.fetch(req, server);
+      // Hono answers HEAD with the GET route's headers but a null body, which Bun sends as
+      // Content-Length: 0. Run it as the GET it stands for and let Bun drop the body: the length
+      // stays GET's (RFC 9110 §9.3.2). The peer address still comes from the real request.
+      const res =
+        req.method === "HEAD"
+          ? app.fetch(new Request(req, { method: "GET" }), peerOf(req, server))
+          : app.fetch(req, server);
       // Most routes answer synchronously: no extra turn of the event loop for them.
       return res instanceof Promise ? res.then((r) => withCors(r, origin)) : (withCors(res, origin) as never);
     },

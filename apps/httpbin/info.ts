@@ -54,8 +54,27 @@ export function origin(from: From): string {
   return (from.env as Server)?.requestIP?.(from.req.raw)?.address ?? "127.0.0.1";
 }
 
+/**
+ * The URL the client asked for: a proxy's X-Forwarded-Proto (or X-Forwarded-Protocol, or
+ * X-Forwarded-Ssl: on) sets the scheme, as python-httpbin's get_url does. Like X-Forwarded-For
+ * in `origin`, it is believed from any client: httpbin has no trusted-proxy setting, and the
+ * header only changes what is echoed back. X-Forwarded-Host is ignored, as python-httpbin does.
+ */
+export function url(from: From): string {
+  const raw = from.req.raw;
+  const h = raw.headers;
+  const forwarded =
+    h.get("x-forwarded-proto") || h.get("x-forwarded-protocol") || (h.get("x-forwarded-ssl") === "on" ? "https" : "");
+  if (!forwarded) return raw.url;
+  // A chain of proxies lists the client's side first ("https, http").
+  const scheme = (forwarded.split(",")[0] as string).trim().toLowerCase();
+  return SCHEME.test(scheme) ? scheme + raw.url.slice(raw.url.indexOf(":")) : raw.url;
+}
+
+const SCHEME = /^[a-z][a-z0-9+.-]*$/;
+
 export function base(from: From): Record<string, unknown> {
-  return { args: args(from), headers: headers(from), origin: origin(from), url: from.req.raw.url };
+  return { args: args(from), headers: headers(from), origin: origin(from), url: url(from) };
 }
 
 /** Bytes as text when they are UTF-8, else a base64 data URL (httpbin's rule). */

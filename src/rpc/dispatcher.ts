@@ -32,6 +32,11 @@ export interface JsonRpcOptions {
   maxBatch?: number;
   /** Deepest nesting of arrays and objects in a request; deeper gets -32600 before parsing. Default 64. */
   maxDepth?: number;
+  /**
+   * Over HTTP, compress answers of at least this many characters (gzip, br or deflate, as the
+   * client's Accept-Encoding allows). Default 0: never.
+   */
+  compressMin?: number;
 }
 
 interface Entry {
@@ -58,6 +63,7 @@ export class JsonRpc<M extends Methods = Methods> {
   readonly maxBody: number;
   readonly maxBatch: number;
   readonly maxDepth: number;
+  readonly compressMin: number;
   // A Map, not an object: a method called "constructor" or "__proto__" must not find Object.prototype's.
   readonly #table = new Map<string, Entry>();
 
@@ -67,6 +73,7 @@ export class JsonRpc<M extends Methods = Methods> {
     this.maxBody = options.maxBody ?? 2 ** 20;
     this.maxBatch = options.maxBatch ?? 1000;
     this.maxDepth = options.maxDepth ?? 64;
+    this.compressMin = options.compressMin ?? 0;
     this.#add("", methods);
   }
 

@@ -1,8 +1,10 @@
 /**
  * JSON-RPC over HTTP: a POST whose body is a request or a batch. Whatever is
  * not one gets an HTTP status that says why (405, 415, 413) and still a
- * JSON-RPC error body, so a JSON-RPC client can show the reason.
+ * JSON-RPC error body, so a JSON-RPC client can show the reason. Answers of
+ * `compressMin` characters or more are compressed when the client accepts it.
  */
+import { compressedResponse } from "../server/compress.ts";
 import type { JsonRpc } from "./dispatcher.ts";
 import { invalidRequest, RPC_CODES, RpcError } from "./errors.ts";
 
@@ -32,11 +34,14 @@ export async function serveHttp(rpc: JsonRpc, req: Request): Promise<Response> {
   const text = Number.isNaN(length) ? await readCapped(req, rpc.maxBody) : await req.text();
   if (text === undefined) return tooLarge(rpc);
   const answer = rpc.answerText(text);
-  return answer instanceof Promise ? answer.then(respond) : respond(answer);
+  return answer instanceof Promise ? answer.then((a) => respond(rpc, req, a)) : respond(rpc, req, answer);
 }
 
-function respond(answer: string | undefined): Response {
+function respond(rpc: JsonRpc, req: Request, answer: string | undefined): Response | Promise<Response> {
   if (answer === undefined) return new Response(null, { status: 204 });
+  // Accept-Encoding is read only for a large answer: a small one (calc.add) pays one comparison.
+  if (rpc.compressMin > 0 && answer.length >= rpc.compressMin)
+    return compressedResponse(answer, req.headers.get("accept-encoding"), JSON_HEADERS);
   return new Response(answer, { headers: JSON_HEADERS });
 }
 

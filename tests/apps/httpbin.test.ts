@@ -56,6 +56,31 @@ describe("httpbin echo routes", () => {
   });
 });
 
+describe("httpbin behind a proxy", () => {
+  it("takes url's scheme from X-Forwarded-Proto, -Protocol or -Ssl: on, as python-httpbin does", async () => {
+    const cases: [Record<string, string>, string][] = [
+      [{ "x-forwarded-proto": "https" }, "https"],
+      [{ "x-forwarded-proto": "HTTPS, http" }, "https"], // a chain: the client's side first
+      [{ "x-forwarded-protocol": "https" }, "https"],
+      [{ "x-forwarded-ssl": "on" }, "https"],
+      [{ "x-forwarded-proto": "http", "x-forwarded-ssl": "on" }, "http"],
+      [{ "x-forwarded-ssl": "off" }, "http"],
+      [{ "x-forwarded-proto": "not a scheme" }, "http"],
+      [{ "x-forwarded-host": "elsewhere.test" }, "http"], // python-httpbin ignores it too
+    ];
+    for (const [headers, scheme] of cases) {
+      const expected = `${scheme}://httpbin.test`;
+      expect([headers, (await json("/get?a=1", { headers })).url]).toEqual([headers, `${expected}/get?a=1`]);
+      expect([headers, (await json("/anything/x", { method: "PUT", headers })).url]).toEqual([
+        headers,
+        `${expected}/anything/x`,
+      ]);
+    }
+    const routed = await httpbin.app.request("http://httpbin.test/get", { headers: { "x-forwarded-proto": "https" } });
+    expect((await routed.json()).url).toBe("https://httpbin.test/get");
+  });
+});
+
 describe("httpbin status and redirects", () => {
   it("answers /status/{code}, with the headers that code needs", async () => {
     expect((await req("/status/404")).status).toBe(404);
@@ -216,6 +241,9 @@ describe("httpbin content", () => {
     const res = await req("/response-headers?x-a=1&x-a=2&server=me");
     expect(res.headers.get("x-a")).toBe("1, 2");
     expect(await res.json()).toMatchObject({ "x-a": ["1", "2"], server: "me" });
+    const original = await req("/response_headers?x-b=3", { method: "POST" }); // the original pulsar's name
+    expect(original.headers.get("x-b")).toBe("3");
+    expect(await original.json()).toMatchObject({ "x-b": "3" });
     expect(await (await req("/base64/SFRUUEJJTiBpcyBhd2Vzb21l")).text()).toBe("HTTPBIN is awesome");
     expect((await req("/base64/!!!")).status).toBe(400);
   });
@@ -300,6 +328,46 @@ describe("httpbin images, events and uploads", () => {
     const big = new FormData();
     big.append("file", new File(["x".repeat(5000)], "x.txt"));
     expect((await put(big)).status).toBe(413);
+  });
+});
+
+describe("httpbin's HEAD", () => {
+  it("sends the Content-Length the GET would have (RFC 9110 §9.3.2), with no body", async () => {
+    using server = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: httpbin.fetch });
+    const headers = { "user-agent": "tester/3" };
+    for (const path of [
+      "/get?a=1",
+      "/anything/x",
+      "/headers",
+      "/json",
+      "/html",
+      "/response-headers?k=v",
+      "/base64/SFRUUA",
+    ]) {
+      const get = await fetch(new URL(path, server.url), { headers });
+      const length = new Uint8Array(await get.arrayBuffer()).length;
+      expect(length).toBeGreaterThan(0);
+      const head = await fetch(new URL(path, server.url), { method: "HEAD", headers });
+      expect([path, head.status, head.headers.get("content-length")]).toEqual([path, 200, String(length)]);
+      expect(head.headers.get("content-type")).toBe(get.headers.get("content-type"));
+      expect(await head.text()).toBe("");
+    }
+  });
+
+  it("still sees the peer of the HEAD request for origin", async () => {
+    const asked: Request[] = [];
+    const head = new Request("http://httpbin.test/anything", { method: "HEAD" });
+    const server = {
+      requestIP: (r: Request) => {
+        asked.push(r);
+        return r === head ? { address: "10.9.8.7" } : null;
+      },
+    };
+    const res = await httpbin.fetch(head, server);
+    expect(asked).toHaveLength(1);
+    expect(asked[0]).toBe(head);
+    // In-process the GET's body is still there: over a socket Bun drops it.
+    expect(await res.json()).toMatchObject({ origin: "10.9.8.7", method: "GET", url: "http://httpbin.test/anything" });
   });
 });
 

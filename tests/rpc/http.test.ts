@@ -1,5 +1,6 @@
 /** JSON-RPC over HTTP and over a websocket: statuses, media types, body limits, frames. */
 import { afterAll, describe, expect, it } from "bun:test";
+import { brotliDecompressSync, gunzipSync, inflateSync } from "node:zlib";
 import { JsonRpc } from "../../src/rpc/dispatcher.ts";
 import { method } from "../../src/rpc/method.ts";
 
@@ -101,6 +102,56 @@ describe("JSON-RPC over HTTP", () => {
       },
     });
     expect((await (await post(body)).json()).result).toBe(3);
+  });
+});
+
+describe("JSON-RPC over HTTP, compressed", () => {
+  const words = method({ params: ["n:int"] }, (n) => "word ".repeat(n));
+  const zipping = new JsonRpc({ words }, { compressMin: 200 });
+  const plain = new JsonRpc({ words });
+  const serve = (r: JsonRpc) => Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: r.fetch });
+  const zipped = serve(zipping);
+  const unzipped = serve(plain);
+  afterAll(() => {
+    zipped.stop(true);
+    unzipped.stop(true);
+  });
+  const ask = (url: URL, n: number, encoding?: string) =>
+    fetch(url, {
+      method: "POST",
+      body: JSON.stringify({ jsonrpc: "2.0", method: "words", params: [n], id: 7 }),
+      headers: { "content-type": "application/json", ...(encoding ? { "accept-encoding": encoding } : {}) },
+      decompress: false,
+    });
+  const answer = (n: number) => JSON.stringify({ jsonrpc: "2.0", result: "word ".repeat(n), id: 7 });
+
+  it("compresses an answer of compressMin characters or more for a client that accepts it", async () => {
+    for (const [encoding, decode] of [
+      ["gzip", gunzipSync],
+      ["br", brotliDecompressSync],
+      ["deflate", inflateSync],
+    ] as const) {
+      const res = await ask(zipped.url, 100, encoding);
+      expect([res.headers.get("content-encoding"), res.headers.get("vary")]).toEqual([encoding, "Accept-Encoding"]);
+      const bytes = new Uint8Array(await res.arrayBuffer());
+      expect(bytes.length).toBeLessThan(answer(100).length / 4);
+      expect(decode(bytes).toString()).toBe(answer(100));
+    }
+  });
+
+  it("sends it as is, with Vary, to a client that does not accept it", async () => {
+    const res = await ask(zipped.url, 100);
+    expect([res.headers.get("content-encoding"), res.headers.get("vary")]).toEqual([null, "Accept-Encoding"]);
+    expect(await res.text()).toBe(answer(100));
+  });
+
+  it("leaves a small answer alone, and compresses nothing by default", async () => {
+    const small = await ask(zipped.url, 2, "gzip");
+    expect([small.headers.get("content-encoding"), small.headers.get("vary")]).toEqual([null, null]);
+    expect(await small.text()).toBe(answer(2));
+    const res = await ask(unzipped.url, 100, "gzip");
+    expect([res.headers.get("content-encoding"), res.headers.get("vary")]).toEqual([null, null]);
+    expect(await res.text()).toBe(answer(100));
   });
 });
 

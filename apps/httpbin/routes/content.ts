@@ -1,25 +1,27 @@
 /**
  * Compression, caching and response shaping: /gzip, /deflate, /brotli, /cache,
- * /cache/{n}, /etag/{etag}, /response-headers, /base64/{value}.
+ * /cache/{n}, /etag/{etag}, /response-headers (and the original's
+ * /response_headers), /base64/{value}.
  */
-import { brotliCompressSync, deflateSync } from "node:zlib";
 import { type Context, Hono } from "hono";
+import { type ContentCoding, encodeSync } from "../../../src/server/compress.ts";
 import { base, headers, origin } from "../info.ts";
 
 export const content = new Hono();
 
 const json = (data: unknown) => JSON.stringify(data, null, 2);
-const encoded = (body: Uint8Array, encoding: string) =>
-  new Response(body as Uint8Array<ArrayBuffer>, {
-    headers: { "content-type": "application/json", "content-encoding": encoding },
+/** httpbin encodes these whatever the Accept-Encoding says. */
+const encoded = (body: string, coding: ContentCoding) =>
+  new Response(encodeSync(body, coding) as Uint8Array<ArrayBuffer>, {
+    headers: { "content-type": "application/json", "content-encoding": coding },
   });
 
 /** What the compression routes encode: httpbin's {<flag>: true, headers, method, origin} (no args, no url). */
 const compressed = (c: Context, flag: string) =>
   json({ [flag]: true, headers: headers(c), method: c.req.method, origin: origin(c) });
-content.get("/gzip", (c) => encoded(Bun.gzipSync(compressed(c, "gzipped")), "gzip"));
-content.get("/deflate", (c) => encoded(deflateSync(compressed(c, "deflated")), "deflate"));
-content.get("/brotli", (c) => encoded(brotliCompressSync(compressed(c, "brotli")), "br"));
+content.get("/gzip", (c) => encoded(compressed(c, "gzipped"), "gzip"));
+content.get("/deflate", (c) => encoded(compressed(c, "deflated"), "deflate"));
+content.get("/brotli", (c) => encoded(compressed(c, "brotli"), "br"));
 
 content.get("/cache", (c) => {
   if (c.req.header("if-modified-since") || c.req.header("if-none-match")) return c.body(null, 304);
@@ -52,7 +54,7 @@ content.get("/etag/:etag", (c) => {
   return c.json(base(c));
 });
 
-content.on(["GET", "POST"], "/response-headers", (c) => {
+content.on(["GET", "POST"], ["/response-headers", "/response_headers"], (c) => {
   const params = new URL(c.req.url).searchParams;
   const out: Record<string, string | string[]> = { "Content-Type": "application/json" };
   for (const key of new Set(params.keys())) {
