@@ -63,7 +63,7 @@ describe("--daemon", () => {
       await using daemon = daemonOf(join(dir.path, "d.pid"));
       await using launcher = await runDaemon(dir.path, "hello", "--bind", `127.0.0.1:${taken.port}`);
       expect(await launcher.exitCode(70_000)).toBe(3);
-      expect(launcher.output).toContain(`Is port ${taken.port} in use?`);
+      expect(launcher.output).toContain(`cannot bind 127.0.0.1:${taken.port} (tcp): the address is already in use`);
       expect(launcher.output).toContain("pulsar: the daemon stopped before it was ready (exit code 3)");
       expect(daemon.pid).toBe(0); // it removed its pid file on the way out
     } finally {
