@@ -258,7 +258,9 @@ export class HttpClient {
             bodyDropped = true; // a user-set Content-Type would describe a body no longer sent (requests drops it too)
           } else if (body !== undefined) this.#mustReplay(prepared.replayable, method, url, `follow a ${raw.status}`);
           url = next;
+          // Each hop may guard another realm: it gets its own two tries (maxRedirects bounds the hops).
           challenged = false;
+          digestTries = 0;
           continue;
         }
 

@@ -52,6 +52,28 @@ function rotatingDigest(user: string, password: string) {
   return Object.assign(served, { counted, rotate });
 }
 
+/** `/hop/N` guarded by Digest in realm `hop-N`, redirecting to `/hop/N+1` up to `last`, which answers 200. */
+function realmPerHop(user: string, password: string, last: number) {
+  const md5 = (s: string) => new Bun.CryptoHasher("md5").update(s).digest("hex");
+  const nonces = new Set<string>();
+  return serve((req) => {
+    const url = new URL(req.url);
+    const n = Number(url.pathname.split("/")[2]);
+    const realm = `hop-${n}`;
+    const d = parseDigest(req.headers.get("authorization") ?? "");
+    if (d?.nonce && d.realm === realm && nonces.has(d.nonce)) {
+      const ha1 = md5(`${user}:${realm}:${password}`);
+      const ha2 = md5(`${req.method}:${d.uri}`);
+      if (d.response === md5(`${ha1}:${d.nonce}:${d.nc}:${d.cnonce}:${d.qop}:${ha2}`))
+        return n === last ? Response.json({ realm }) : Response.redirect(`${url.origin}/hop/${n + 1}`, 302);
+    }
+    const nonce = crypto.randomUUID();
+    nonces.add(nonce);
+    const challenge = `Digest realm="${realm}", nonce="${nonce}", qop="auth", algorithm=MD5`;
+    return new Response(null, { status: 401, headers: { "www-authenticate": challenge } });
+  });
+}
+
 describe("Basic and Bearer auth", () => {
   it("sends Basic credentials from the session, as an object or a tuple", async () => {
     await using http = new HttpClient({ baseURL: bin.url, auth: { username: "ada", password: "pw" } });
@@ -178,6 +200,15 @@ describe("Digest auth", () => {
     server.counted.hits = 0;
     const right = await http.get("/digest-auth/auth/ada/s3cret/MD5"); // the session still answers up front
     expect([right.status, right.history.length, server.counted.hits]).toEqual([200, 0, 1]);
+  });
+
+  it("answers a new realm on every hop of a redirect chain", async () => {
+    await using server = realmPerHop("ada", "pw", 4);
+    await using http = new HttpClient({ baseURL: server.url, auth: digest("ada", "pw") });
+    const r = await http.get("/hop/1");
+    expect(r.status).toBe(200);
+    expect(await r.json()).toEqual({ realm: "hop-4" });
+    expect(r.history.map((h) => h.status)).toEqual([401, 302, 401, 302, 401, 302, 401]);
   });
 
   it("gives up after two retries on a server that calls every answer stale", async () => {
