@@ -39,9 +39,52 @@ export function args(from: From): Multi {
   return url.includes("?") ? multi(new URL(url).searchParams) : {};
 }
 
-export function headers(from: From): Record<string, string> {
+/**
+ * python-httpbin's ENV_HEADERS (helpers.py), lower-cased as Bun hands names over: what the hosting
+ * platform's proxies add, which it hides from the echoed headers (see `headers`).
+ */
+const ENV_HEADERS = new Set([
+  "x-varnish",
+  "x-request-start",
+  "x-heroku-queue-depth",
+  "x-real-ip",
+  "x-forwarded-proto",
+  "x-forwarded-protocol",
+  "x-forwarded-ssl",
+  "x-heroku-queue-wait-time",
+  "x-forwarded-for",
+  "x-heroku-dynos-in-use",
+  "x-forwarded-port",
+  "x-request-id",
+  "via",
+  "total-route-time",
+  "connect-time",
+]);
+
+/** Python matches names after WSGI folded case and `_` into `-` (X_Real_Ip is X-Real-Ip there). */
+function isEnvHeader(name: string): boolean {
+  return ENV_HEADERS.has(name) || (name.includes("_") && ENV_HEADERS.has(name.replaceAll("_", "-")));
+}
+
+/** python-httpbin's rule: `show_env` among the query's keys, whatever its value (even none). */
+function showsEnv(url: string): boolean {
+  return url.includes("?") && new URL(url).searchParams.has("show_env");
+}
+
+/**
+ * The request's headers in Title-Case, without the environment ones (X-Forwarded-For, X-Real-Ip,
+ * Via…) unless the query has `show_env`, as python-httpbin echoes them. `hideEnv: false` keeps
+ * them all. The query is only parsed when such a header comes: most requests carry none.
+ *   headers(c) // { Host: "…", "User-Agent": "…" }
+ */
+export function headers(from: From, hideEnv = true): Record<string, string> {
   const out: Record<string, string> = {};
+  let hide: boolean | undefined;
   from.req.raw.headers.forEach((value, name) => {
+    if (hideEnv && isEnvHeader(name)) {
+      if (hide === undefined) hide = !showsEnv(from.req.raw.url);
+      if (hide) return;
+    }
     out[titleCase(name)] = value;
   });
   return out;

@@ -79,6 +79,45 @@ describe("httpbin behind a proxy", () => {
     const routed = await httpbin.app.request("http://httpbin.test/get", { headers: { "x-forwarded-proto": "https" } });
     expect((await routed.json()).url).toBe("https://httpbin.test/get");
   });
+
+  it("hides the proxies' headers from the echoed ones unless the query has show_env, as python-httpbin does", async () => {
+    const sent = { "X-Forwarded-For": "10.1.2.3", "x-real-IP": "10.1.2.3", Via: "1.1 lb", "X-Custom": "kept" };
+    const env = ["Via", "X-Forwarded-For", "X-Real-Ip"];
+    const echoed = async (path: string, init: RequestInit = {}, routed = false) => {
+      const full = { ...init, headers: sent };
+      const res = routed ? await httpbin.app.request(`http://httpbin.test${path}`, full) : await req(path, full);
+      const body = (await res.json()) as { headers: Record<string, string> };
+      return Object.keys(body.headers).filter((k) => env.includes(k) || k === "X-Custom");
+    };
+    for (const [path, init] of [
+      ["/get", {}],
+      ["/headers", {}],
+      ["/anything/x", { method: "PUT", body: "x" }],
+      ["/post", { method: "POST", body: "x" }],
+    ] as [string, RequestInit][]) {
+      for (const routed of [false, true]) {
+        expect([path, routed, await echoed(path, init, routed)]).toEqual([path, routed, ["X-Custom"]]);
+        // Any value, or none, shows them; the key is case-sensitive, as in Flask's request.args.
+        for (const query of ["?show_env=1", "?show_env", "?a=1&show_env=0", "?show%5Fenv="])
+          expect([path, query, (await echoed(path + query, init, routed)).sort()]).toEqual([
+            path,
+            query,
+            [...env, "X-Custom"].sort(),
+          ]);
+        expect([path, await echoed(`${path}?Show_Env=1`, init, routed)]).toEqual([path, ["X-Custom"]]);
+      }
+    }
+    // Python sees X_Real_Ip as X-Real-Ip (WSGI folds `_` into `-`), so that one is hidden too.
+    expect((await json("/headers", { headers: { X_Real_Ip: "10.1.2.3" } })).headers).toEqual({});
+    // Hidden, they still make origin and url, and the request dump shows the request as it came.
+    const got = await json("/get", { headers: { "x-forwarded-for": "10.1.2.3", "x-forwarded-proto": "https" } });
+    expect([got.origin, got.url, Object.keys(got.headers as object)]).toEqual([
+      "10.1.2.3",
+      "https://httpbin.test/get",
+      [],
+    ]);
+    expect(await (await req("/dump/request", { headers: sent })).text()).toContain("X-Forwarded-For: 10.1.2.3");
+  });
 });
 
 describe("httpbin status and redirects", () => {

@@ -27,6 +27,9 @@ const form = () => {
   return f;
 };
 
+/** What a proxy in front of httpbin adds (one hop, so that origin agrees too). */
+const PROXIED = { "x-forwarded-for": "203.0.113.7", "X-Real-IP": "203.0.113.7", "x-custom": "1" };
+
 const CASES: Case[] = [
   { path: "/get?a=1&a=2&b=x", headers: { "x-test": "yes" } },
   { path: "/post", method: "POST", body: () => '{"k":[1,2],"s":"é"}', headers: { "content-type": "application/json" } },
@@ -37,6 +40,16 @@ const CASES: Case[] = [
   { path: "/anything/deep/path?q=1", method: "PATCH", body: () => "x" },
   { path: "/anything", method: "GET" },
   { path: "/headers", headers: { "x-custom": "1" } },
+  // The proxies' headers are echoed only with show_env (any value) in the query.
+  { path: "/headers", headers: PROXIED },
+  { path: "/headers?show_env=1", headers: PROXIED },
+  { path: "/headers?Show_Env=1", headers: PROXIED },
+  { path: "/get", headers: PROXIED },
+  { path: "/get?show_env=1", headers: PROXIED },
+  { path: "/get?show_env", headers: PROXIED },
+  { path: "/anything", headers: PROXIED },
+  { path: "/anything?show_env=1", headers: PROXIED },
+  { path: "/anything/x?show_env=0", method: "POST", body: () => "x", headers: PROXIED },
   { path: "/ip" },
   { path: "/user-agent", headers: { "user-agent": "ref-test/1" } },
   { path: "/uuid", check: "keys" },
@@ -130,7 +143,16 @@ async function ask(base: string, c: Case) {
 }
 
 /** Echoed request headers differ by server (Host's port, Content-Length…): keep those the test sent. */
-const ECHOED = new Set(["X-Test", "X-Custom", "User-Agent", "Content-Type", "Cookie", "Authorization"]);
+const ECHOED = new Set([
+  "X-Test",
+  "X-Custom",
+  "User-Agent",
+  "Content-Type",
+  "Cookie",
+  "Authorization",
+  "X-Forwarded-For",
+  "X-Real-Ip",
+]);
 function normalize(body: Record<string, unknown>, length: number): unknown {
   // /response-headers shows its own length, which depends on the JSON's layout: it must be true, not equal.
   if ("Content-Length" in body) body["Content-Length"] = body["Content-Length"] === String(length);

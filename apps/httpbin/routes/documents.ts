@@ -121,6 +121,7 @@ documents.get("/hostname", (c) => c.json({ hostname: hostname() }));
 documents.all("/dump/request", async (c) => {
   const url = new URL(c.req.url);
   const lines = [`${c.req.method} ${url.pathname}${url.search} HTTP/1.1`];
-  for (const [k, v] of Object.entries(headers(c))) lines.push(`${k}: ${v}`);
+  // A dump is the request as it came (go-httpbin's): the environment headers stay.
+  for (const [k, v] of Object.entries(headers(c, false))) lines.push(`${k}: ${v}`);
   return c.text(`${lines.join("\r\n")}\r\n\r\n${await c.req.text()}`);
 });
