@@ -19,7 +19,7 @@ import {
   resolveGlobal,
   type Sources,
 } from "../config/resolve.ts";
-import { ActorNotFoundError, BootError, EXIT, exitCodeOf, PulsarError } from "../errors.ts";
+import { ActorNotFoundError, BootError, ConfigError, EXIT, exitCodeOf, PulsarError } from "../errors.ts";
 import type { NotifyMessage, PubSubMessage, RequestMessage } from "../ipc/protocol.ts";
 import { setLogLevel } from "../log/logger.ts";
 import { lockCommands } from "../pubsub/lock-commands.ts";
@@ -30,6 +30,7 @@ import { Actor, type Command } from "./actor.ts";
 import type { Application } from "./application.ts";
 import { installCommands } from "./commands.ts";
 import { controlPath, listenControl } from "./control.ts";
+import { checkCredentials } from "./credentials.ts";
 import { DAEMON_ENV, daemonize, tellLauncherReady } from "./daemon.ts";
 import { Monitor } from "./monitor.ts";
 import { setProcessTitle } from "./proctitle.ts";
@@ -146,7 +147,13 @@ export class Arbiter {
       }
       planned.push([app, cfg, hooks]);
     }
+    // Refused here, before any spawn (and before --daemon detaches), with exit code 2.
+    const creds = checkCredentials(
+      this.cfg,
+      planned.map(([app, cfg]) => ({ name: app.name, concurrency: cfg.concurrency })),
+    );
     if (this.cfg.daemon && !process.env[DAEMON_ENV]) await daemonize(this.cfg);
+    if (creds) this.log.info(`workers switch to uid ${creds.uid}, gid ${creds.gid} once bound`);
 
     const host = {
       global: this.cfg,
@@ -250,6 +257,8 @@ export class Arbiter {
   /** Start a free actor (not part of an app's pool). */
   async spawnActor(options: SpawnOptions): Promise<{ aid: string; name: string; pid: number }> {
     const kind = options.kind ?? "actor";
+    if ((this.cfg.user || this.cfg.group) && (options.concurrency ?? "process") !== "process")
+      throw new ConfigError(`with --user/--group, actors run as processes: ${options.concurrency} cannot switch users`);
     const aid = `${kind}-${crypto.randomUUID().slice(0, 8)}`;
     const handle = new WorkerHandle({
       identity: {

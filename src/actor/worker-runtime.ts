@@ -18,6 +18,7 @@ import { Actor } from "./actor.ts";
 import { getActorKind } from "./actor-kinds.ts";
 import type { Application, WorkerBody } from "./application.ts";
 import { installCommands } from "./commands.ts";
+import { dropPrivileges } from "./credentials.ts";
 import { setProcessTitle } from "./proctitle.ts";
 import { type Runtime, setRuntime, withRuntime } from "./runtime.ts";
 
@@ -155,6 +156,12 @@ export async function runWorker(
     } else {
       if (!app) throw new PulsarError("E_BOOT", `no app "${identity.app}" in this program`);
       body = await withRuntime(runtime, () => app.serve(actor, cfg, global));
+    }
+    // Every kind of app has bound its listeners by now: drop root before serving anything
+    // (and before worker_start runs user code). The arbiter allowed it for processes only.
+    if (host.kind === "process") {
+      const creds = dropPrivileges(global.user ?? "", global.group ?? "");
+      if (creds) actor.log.debug(`running as uid ${creds.uid}, gid ${creds.gid}`);
     }
     await runHook(hooks, "worker_start", actor.log, [actor]);
   } catch (err) {

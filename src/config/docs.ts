@@ -9,10 +9,6 @@ export const DROPPED: [string, string][] = [
   ["log_handlers, log_config", "consola formats and routes logs; `--log-level` sets the level."],
   ["password", "unused by the original's core."],
   ["exc_id", "every actor has an aid; the arbiter's is `arbiter`."],
-  [
-    "user, group",
-    "drop privileges with systemd, a container or `setpriv` instead; Bun has no portable setuid before listening.",
-  ],
   ["http_keep_alive", "merged into `keep_alive`, which is the server's idle timeout."],
   ["redis_server", "a test-runner setting; tests start their own redis-server."],
   ["key_value_* (PulsarDS)", "PulsarDS is dropped: use a real Redis through `--data-store redis://…`."],

@@ -23,6 +23,9 @@ export interface GlobalSettings {
   process_name: string;
   control_socket: string;
   debug: boolean;
+  /** Worker processes switch to this user and group once bound ("" keeps the launching one). */
+  user: string;
+  group: string;
   [extra: string]: unknown;
 }
 

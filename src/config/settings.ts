@@ -123,6 +123,24 @@ const table: Setting[] = [
     section: "global",
     help: "Debug logging, and error details (stacks) in responses.",
   },
+  {
+    name: "user",
+    short: "u",
+    type: "string",
+    default: "",
+    scope: "global",
+    section: "global",
+    help: "Switch worker processes to this user (name or uid) once they have bound their listeners; with no --group, its primary group. Needs root; the arbiter keeps its own.",
+  },
+  {
+    name: "group",
+    short: "g",
+    type: "string",
+    default: "",
+    scope: "global",
+    section: "global",
+    help: "Switch worker processes to this group (name or gid) once they have bound their listeners.",
+  },
   // --- per app: workers ---
   {
     name: "workers",
