@@ -67,7 +67,7 @@ function isEnvHeader(name: string): boolean {
 }
 
 /** python-httpbin's rule: `show_env` among the query's keys, whatever its value (even none). */
-function showsEnv(url: string): boolean {
+export function showsEnv(url: string): boolean {
   return url.includes("?") && new URL(url).searchParams.has("show_env");
 }
 

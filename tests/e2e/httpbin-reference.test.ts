@@ -67,6 +67,8 @@ const CASES: Case[] = [
   { path: "/redirect-to?url=/get", check: "none", same: ["location"] },
   { path: "/redirect-to?url=/get&status_code=307", check: "none", same: ["location"] },
   { path: "/cookies", headers: { cookie: "a=1; b=two" } },
+  { path: "/cookies", headers: { cookie: "a=1; __utma=x; _gauges_unique_day=1" } },
+  { path: "/cookies?show_env=1", headers: { cookie: "a=1; __utma=x; _gauges_unique_day=1" } },
   { path: "/cookies/set?k=v", check: "none", same: ["location"] },
   { path: "/cookies/set/name/value", check: "none", same: ["location"] },
   { path: "/cookies/delete?k", check: "none", same: ["location"] },
