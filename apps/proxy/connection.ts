@@ -41,6 +41,9 @@ export interface ProxyContext {
 
 const EMPTY = new Uint8Array(0);
 
+/** How a request ended: status and body bytes for the access log, and whether the connection stays open. */
+type Outcome = { status: number; bytes: number; keep: boolean };
+
 /** A request that could not be served: the status and why. */
 class Refusal extends Error {
   constructor(
@@ -144,10 +147,23 @@ export class Connection {
     this.#phase = "busy";
     this.socket.timeout(0);
     this.ctx.countRequest();
-    const t0 = performance.now();
-    this.#serve(head, rest).then(
+    const t0 = this.ctx.settings.accessLog ? performance.now() : 0;
+    // #route answers most requests with one async step (the upstream exchange): no async
+    // wrappers around it, since each costs about as much per request as parsing the head.
+    let outcome: Promise<Outcome>;
+    try {
+      outcome = this.#route(head, rest);
+    } catch (err) {
+      outcome = Promise.reject(err);
+    }
+    outcome.then(
       ({ status, bytes, keep }) => this.#done(head, t0, status, bytes, keep),
       (err) => {
+        const refused = this.#refuse(head, err);
+        if (refused) {
+          this.#done(head, t0, refused.status, refused.bytes, refused.keep);
+          return;
+        }
         // Mid-response failure (the upstream body broke): the client sees a truncated response.
         // A client that hung up aborted the relay itself: nothing to report.
         const clientGone = this.#phase === "closed";
@@ -165,33 +181,31 @@ export class Connection {
     this.writer.flushed().then(() => this.socket.end());
   }
 
-  async #serve(head: RequestHead, rest: Uint8Array): Promise<{ status: number; bytes: number; keep: boolean }> {
-    try {
-      return await this.#route(head, rest);
-    } catch (err) {
-      if (!(err instanceof Refusal || err instanceof UpstreamError || err instanceof HeadError)) throw err;
-      const bodyless = (() => {
-        try {
-          return framingOf(head).kind === "none";
-        } catch {
-          return false;
-        }
-      })();
-      // With an unread body the connection cannot be reused: close it.
-      const keep =
-        (bodyless || this.#drained) &&
-        !this.#body &&
-        head.minor === 1 &&
-        !connectionHas(head.fields, "close") &&
-        !this.ctx.draining;
-      this.#drained = false;
-      const extra = err instanceof Refusal ? err.extra : [];
-      const bytes = writeError(this.writer, err.status, err.message, this.ctx.via, !keep, extra);
-      return { status: err.status, bytes, keep };
-    }
+  /** A request refused (by the rules, or an upstream that failed before answering): answer why. Else undefined. */
+  #refuse(head: RequestHead, err: unknown): Outcome | undefined {
+    if (!(err instanceof Refusal || err instanceof UpstreamError || err instanceof HeadError)) return undefined;
+    const bodyless = (() => {
+      try {
+        return framingOf(head).kind === "none";
+      } catch {
+        return false;
+      }
+    })();
+    // With an unread body the connection cannot be reused: close it.
+    const keep =
+      (bodyless || this.#drained) &&
+      !this.#body &&
+      head.minor === 1 &&
+      !connectionHas(head.fields, "close") &&
+      !this.ctx.draining;
+    this.#drained = false;
+    const extra = err instanceof Refusal ? err.extra : [];
+    const bytes = writeError(this.writer, err.status, err.message, this.ctx.via, !keep, extra);
+    return { status: err.status, bytes, keep };
   }
 
-  async #route(head: RequestHead, rest: Uint8Array): Promise<{ status: number; bytes: number; keep: boolean }> {
+  /** Apply the rules and start the exchange; a refusal is thrown, or rejects. */
+  #route(head: RequestHead, rest: Uint8Array): Promise<Outcome> {
     const { settings, via, upstreams } = this.ctx;
     if (viaHasUs(head.fields, via))
       throw new Refusal(508, `loop detected: the request already passed through this proxy (Via ${via})`);
@@ -209,15 +223,7 @@ export class Connection {
         this.writer.write("HTTP/1.1 100 Continue\r\n\r\n");
       if (rest.length > 0) this.onData(rest);
     } else if (rest.length > 0) this.#append(rest);
-    if (this.#body && (head.method === "GET" || head.method === "HEAD")) {
-      // Origins disagree on such a body (Bun.serve ignores it and reads it as the next request, fetch
-      // cannot send one), so it would put the upstream connection out of step. Read it off and refuse.
-      const reader = this.#body.stream.getReader();
-      while (!(await reader.read()).done);
-      this.#body = undefined;
-      this.#drained = true;
-      throw new Refusal(400, `a ${head.method} request with a body cannot be forwarded`);
-    }
+    if (this.#body && (head.method === "GET" || head.method === "HEAD")) return this.#refuseBody(head.method);
     const relay: Relay = {
       writer: this.writer,
       via,
@@ -227,6 +233,23 @@ export class Connection {
       gone: () => this.#phase === "closed",
     };
     if (target.url.protocol === "http:") return this.#relay(head, target, relay);
+    return this.#relayFetched(head, target, relay);
+  }
+
+  /**
+   * Origins disagree on a GET or HEAD body (Bun.serve ignores it and reads it as the next request,
+   * fetch cannot send one), so it would put the upstream connection out of step. Read it off and refuse.
+   */
+  async #refuseBody(method: string): Promise<Outcome> {
+    const reader = (this.#body as BodyReader).stream.getReader();
+    while (!(await reader.read()).done);
+    this.#body = undefined;
+    this.#drained = true;
+    throw new Refusal(400, `a ${method} request with a body cannot be forwarded`);
+  }
+
+  /** An https upstream, through fetch. */
+  async #relayFetched(head: RequestHead, target: { url: URL; upstream?: Upstream }, relay: Relay): Promise<Outcome> {
     const res = await this.#fetch(head, target);
     const out = await relayResponse(res, relay);
     return { status: res.status, bytes: out.bytes, keep: out.keep };
@@ -237,11 +260,7 @@ export class Connection {
    * closed while idle is retried on a fresh one, and in reverse mode a refused
    * upstream is skipped for the next, when no request body was sent yet.
    */
-  async #relay(
-    head: RequestHead,
-    target: { url: URL; upstream?: Upstream },
-    to: Relay,
-  ): Promise<{ status: number; bytes: number; keep: boolean }> {
+  async #relay(head: RequestHead, target: { url: URL; upstream?: Upstream }, to: Relay): Promise<Outcome> {
     const { upstreams, settings, origins } = this.ctx;
     const body = this.#body;
     const relay = new ResponseRelay(to);
@@ -375,7 +394,7 @@ export class Connection {
     }
   }
 
-  async #connect(head: RequestHead, rest: Uint8Array): Promise<{ status: number; bytes: number; keep: boolean }> {
+  async #connect(head: RequestHead, rest: Uint8Array): Promise<Outcome> {
     const { settings, upstreams, via } = this.ctx;
     if (upstreams) throw new Refusal(405, "CONNECT is not served in reverse-proxy mode");
     const auth = parseAuthority(head.target);
@@ -394,11 +413,7 @@ export class Connection {
   }
 
   /** A websocket (or other) upgrade: forward the head as is, then tunnel the bytes. */
-  async #upgrade(
-    head: RequestHead,
-    target: { url: URL; upstream?: Upstream },
-    rest: Uint8Array,
-  ): Promise<{ status: number; bytes: number; keep: boolean }> {
+  async #upgrade(head: RequestHead, target: { url: URL; upstream?: Upstream }, rest: Uint8Array): Promise<Outcome> {
     const { url } = target;
     const tls = url.protocol === "https:" || url.protocol === "wss:";
     const port = Number(url.port) || (tls ? 443 : 80);

@@ -51,6 +51,19 @@ describe("proxy request heads", () => {
     expect(refusal("GET / HTTP/1.1\r\nBad Name: x\r\n\r\n").message).toContain("malformed header name");
     expect(refusal("GET / HTTP/1.1\r\nA: b\r\n  folded\r\n\r\n").message).toContain("line folding");
     expect(refusal("GET / HTTP/1.1\r\nA: b\x00c\r\n\r\n").message).toContain("control characters in header A");
+    // A bare CR or LF inside a line is a control character too, not a line break: header smuggling.
+    expect(refusal("GET / HTTP/1.1\r\nA: b\nX-Evil: 1\r\n\r\n").message).toContain("control characters in header A");
+    expect(refusal("GET / HTTP/1.1\r\nA: b\rX-Evil: 1\r\n\r\n").message).toContain("control characters in header A");
+  });
+
+  it("keeps obs-text bytes (0x80-0xff) of a field value as they came", () => {
+    const bytes = Buffer.concat([
+      Buffer.from("GET / HTTP/1.1\r\nX-Name: caf"),
+      Buffer.from([0xe9, 0xff]),
+      Buffer.from("\r\n\r\n"),
+    ]);
+    const value = parseHead(bytes).fields[0]?.[1] ?? "";
+    expect(Buffer.from(value, "latin1")).toEqual(Buffer.from([0x63, 0x61, 0x66, 0xe9, 0xff]));
   });
 
   it("refuses more than MAX_FIELDS fields with 431", () => {

@@ -169,6 +169,35 @@ describe("proxy: errors, each with a plain-text reason", () => {
     expect(r.out).toContain(`upstream 127.0.0.1:${silent.port} did not answer within 0.3 s`);
   });
 
+  it("gives a request on a reused upstream connection its whole upstream_timeout, then 504", async () => {
+    // The origin answers the first request on a connection and never the second: the second waits on a
+    // pooled connection whose timer was set for the first, and must not be cut short by it.
+    const seen: number[] = [];
+    const origin = Bun.listen({
+      hostname: "127.0.0.1",
+      port: 0,
+      socket: {
+        data(s) {
+          seen.push(s.localPort);
+          if (seen.length === 1) s.write("HTTP/1.1 200 OK\r\ncontent-length: 3\r\n\r\nok\n");
+        },
+      },
+    });
+    using proxy = startProxy({ upstream_timeout: 1 });
+    const url = `http://127.0.0.1:${origin.port}/`;
+    expect((await curl("-x", proxy.url, url)).out).toBe("ok\n");
+    await Bun.sleep(600);
+    const t0 = performance.now();
+    const r = await curl("-x", proxy.url, "-i", url);
+    const waited = performance.now() - t0;
+    origin.stop(true);
+    expect(seen.length).toBe(2);
+    expect(r.out).toMatch(/^HTTP\/1\.1 504 Gateway Timeout/);
+    expect(r.out).toContain(`did not answer within 1 s`);
+    // A timer left from the first request would have fired 0.4 s into this one.
+    expect(waited).toBeGreaterThanOrEqual(950);
+  });
+
   it("403 for hosts deny_hosts names or allow_hosts leaves out", async () => {
     using proxy = startProxy({ allow_hosts: ["127.0.0.1", "*.allowed.test"], deny_hosts: ["bad.allowed.test"] });
     expect((await curl("-x", proxy.url, `${base}/`)).out).toBe(`hello from ${origin.port}\n`);
