@@ -8,11 +8,17 @@ type Multi = Record<string, string | string[]>;
 
 const titled = new Map<string, string>();
 
-/** httpbin.org shows header names in Title-Case (cached: the same few names come every time). */
+/**
+ * Header names in Title-Case as python-httpbin shows them: werkzeug's `str.title()`, which
+ * upper-cases a letter after any non-letter (a digit too) and lower-cases the rest of each run
+ * of letters: `x-b3-traceid` is `X-B3-Traceid`, `x-1abc` is `X-1Abc`. Header names are ASCII
+ * tokens, so ASCII letters are the runs. Cached: the same few names come every time.
+ *   titleCase("x-1abc-b3x") // "X-1Abc-B3X"
+ */
 export function titleCase(name: string): string {
   let title = titled.get(name);
   if (title === undefined) {
-    title = name.replace(/(^|-)([a-z])/g, (_m, dash: string, c: string) => dash + c.toUpperCase());
+    title = name.replace(/[a-z]+/gi, (run) => run.charAt(0).toUpperCase() + run.slice(1).toLowerCase());
     if (titled.size < 4096) titled.set(name, title);
   }
   return title;
@@ -90,10 +96,14 @@ export function headers(from: From, hideEnv = true): Record<string, string> {
   return out;
 }
 
-/** The client address: X-Forwarded-For's first hop if a proxy set it, else the socket's peer. */
+/**
+ * The client address: X-Forwarded-For whole if it came (a chain stays "1.2.3.4, 5.6.7.8", and
+ * an empty one stays empty), else the socket's peer, as python-httpbin's
+ * `headers.get('X-Forwarded-For', remote_addr)`: clients written against httpbin.org see the chain.
+ */
 export function origin(from: From): string {
   const forwarded = from.req.raw.headers.get("x-forwarded-for");
-  if (forwarded) return forwarded.split(",")[0]?.trim() ?? "";
+  if (forwarded !== null) return forwarded;
   return (from.env as Server)?.requestIP?.(from.req.raw)?.address ?? "127.0.0.1";
 }
 

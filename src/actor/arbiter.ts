@@ -7,6 +7,7 @@
  */
 import { readFileSync, unlinkSync, watch, writeFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
+import { exportedProxyEnv } from "../client/proxy-env.ts";
 import { type ConfigFile, loadConfigFile } from "../config/config-file.ts";
 import { type Hooks, runHook } from "../config/hooks.ts";
 import {
@@ -133,6 +134,9 @@ export class Arbiter {
     this.cfg = resolveGlobal(this.options as Record<string, unknown>, src);
     if (configPath) this.cfg.config = resolve(configPath);
     setLogLevel(this.cfg.debug ? "debug" : this.cfg.log_level);
+    // Into our own environment, not only the workers': inline workers run in this process,
+    // and process and thread workers inherit it (childEnv), as does a --daemon re-spawn.
+    Object.assign(process.env, exportedProxyEnv(this.cfg.http_proxy));
     const { commands, ...rest } = this.options;
     this.hooks = { ...pickHooks(rest), ...hooksFromFile(file) };
     installCommands(this.actor, { ...this.#commands(), ...commands });

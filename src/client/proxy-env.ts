@@ -33,3 +33,14 @@ export function proxyFromEnv(url: URL, vars: Record<string, string | undefined> 
   const chosen = (secure ? env("HTTPS_PROXY", vars) : env("HTTP_PROXY", vars)) || env("ALL_PROXY", vars);
   return chosen || false;
 }
+
+/**
+ * The variables the `http_proxy` setting exports, as the original pulsar did:
+ * both cases, because proxyFromEnv (like curl) prefers the lower-case one, so
+ * a user's own `http_proxy` would otherwise win. NO_PROXY stays the user's.
+ * @example Object.assign(process.env, exportedProxyEnv("http://127.0.0.1:3128"))
+ */
+export function exportedProxyEnv(proxy: string): Record<string, string> {
+  if (!proxy) return {};
+  return { HTTP_PROXY: proxy, HTTPS_PROXY: proxy, http_proxy: proxy, https_proxy: proxy };
+}

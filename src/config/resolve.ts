@@ -20,6 +20,8 @@ export interface GlobalSettings {
   daemon: boolean;
   reload: boolean;
   data_store: string;
+  /** Exported to workers as HTTP(S)_PROXY ("" leaves the environment alone). */
+  http_proxy: string;
   process_name: string;
   control_socket: string;
   debug: boolean;

@@ -40,6 +40,15 @@ function checkBind(value: unknown): string | undefined {
   return undefined;
 }
 
+/** Validates `http_proxy`: what Bun's fetch and HttpClient can use as a proxy, or nothing. */
+function checkProxyUrl(value: unknown): string | undefined {
+  const text = String(value);
+  if (text === "") return undefined;
+  // new URL alone would take "http:host" as http://host/: the scheme's slashes are required.
+  if (/^https?:\/\/[^/\s]/i.test(text) && URL.canParse(text)) return undefined;
+  return "empty (no proxy) or an http:// or https:// URL";
+}
+
 const table: Setting[] = [
   // --- global ---
   {
@@ -97,6 +106,15 @@ const table: Setting[] = [
       v === "" || /^rediss?:\/\/[^/\s]+(\/\d*)?$/.test(String(v))
         ? undefined
         : "empty (pub/sub through the arbiter) or redis://[user:password@]host:port/db",
+  },
+  {
+    name: "http_proxy",
+    type: "string",
+    default: "",
+    scope: "global",
+    section: "global",
+    help: "Proxy (an http:// or https:// URL) exported to every worker as HTTP_PROXY and HTTPS_PROXY (and lower case), so HttpClient and fetch go through it; NO_PROXY still applies.",
+    check: checkProxyUrl,
   },
   {
     name: "process_name",

@@ -2,6 +2,7 @@
 import { describe, expect, it } from "bun:test";
 import { gunzipSync } from "node:zlib";
 import { createHttpbin } from "../../apps/httpbin/index.ts";
+import { titleCase } from "../../apps/httpbin/info.ts";
 import { pickStatus } from "../../apps/httpbin/routes/status.ts";
 
 const httpbin = createHttpbin({ redirectHosts: ["example.org"] });
@@ -52,7 +53,37 @@ describe("httpbin echo routes", () => {
   it("inspects headers, user-agent and uuid", async () => {
     expect((await json("/user-agent", { headers: { "user-agent": "tester/1" } }))["user-agent"]).toBe("tester/1");
     expect((await json("/uuid")).uuid).toMatch(/^[0-9a-f-]{36}$/);
-    expect(await json("/ip", { headers: { "x-forwarded-for": "10.1.2.3, 10.0.0.1" } })).toEqual({ origin: "10.1.2.3" });
+  });
+
+  it("shows X-Forwarded-For whole as origin, a chain of proxies included, as python-httpbin does", async () => {
+    const chain = { headers: { "x-forwarded-for": "10.1.2.3, 10.0.0.1" } };
+    expect(await json("/ip", chain)).toEqual({ origin: "10.1.2.3, 10.0.0.1" });
+    expect((await json("/get", chain)).origin).toBe("10.1.2.3, 10.0.0.1");
+    expect(await json("/ip", { headers: { "x-forwarded-for": "10.1.2.3" } })).toEqual({ origin: "10.1.2.3" });
+    // Present but empty is what it says, as headers.get('X-Forwarded-For', remote_addr) has it.
+    expect(await json("/ip", { headers: { "x-forwarded-for": "" } })).toEqual({ origin: "" });
+  });
+
+  it("title-cases header names as Python's str.title() does: a letter after a digit is upper-cased too", () => {
+    // Each pair as python3 -c 'print(name.title())' prints it.
+    const python: [string, string][] = [
+      ["x-b3-traceid", "X-B3-Traceid"],
+      ["x-1abc", "X-1Abc"],
+      ["x-1abc-b3x", "X-1Abc-B3X"],
+      ["content-md5", "Content-Md5"],
+      ["x-a1b2c3", "X-A1B2C3"],
+      ["x-9", "X-9"],
+      ["x-ALL-CAPS", "X-All-Caps"],
+      ["dnt", "Dnt"],
+      ["x-_u.s+c", "X-_U.S+C"],
+      ["x--double", "X--Double"],
+    ];
+    for (const [name, title] of python) expect([name, titleCase(name)]).toEqual([name, title]);
+  });
+
+  it("echoes headers with digits in their names Title-Cased on /headers", async () => {
+    const body = await json("/headers", { headers: { "x-b3-traceid": "t", "x-1abc": "1" } });
+    expect(body.headers).toMatchObject({ "X-B3-Traceid": "t", "X-1Abc": "1" });
   });
 });
 

@@ -1,6 +1,8 @@
 /** The proxy option and the proxy environment, through a tiny forward proxy that records what it is asked. */
 import { afterAll, afterEach, describe, expect, it } from "bun:test";
-import { bypassed, proxyFromEnv } from "../../src/client/proxy-env.ts";
+import { bypassed, exportedProxyEnv, proxyFromEnv } from "../../src/client/proxy-env.ts";
+import { getSetting } from "../../src/config/settings.ts";
+import { parseValue } from "../../src/config/values.ts";
 import { HttpClient } from "../../src/index.ts";
 import { serve, serveHttpbin } from "./httpbin-server.ts";
 
@@ -104,5 +106,31 @@ describe("proxy environment rules", () => {
     expect(proxyFromEnv(url("http://x/"), { ALL_PROXY: "http://p3:3" })).toBe("http://p3:3");
     expect(proxyFromEnv(url("http://x/"), { ...vars, NO_PROXY: "x" })).toBe(false);
     expect(proxyFromEnv(url("http://x/"), {})).toBe(false);
+  });
+});
+
+describe("the http_proxy setting", () => {
+  const setting = getSetting("http_proxy");
+  if (!setting) throw new Error("no http_proxy setting");
+
+  it("takes an empty value or an http:// or https:// URL", () => {
+    for (const ok of ["", "http://127.0.0.1:3128", "https://proxy.example.com", "http://u:p@[::1]:8080/"])
+      expect(parseValue(setting, ok, "--http-proxy")).toBe(ok);
+  });
+
+  it("refuses anything else with E_CONFIG naming the flag and what it accepts", () => {
+    for (const bad of ["127.0.0.1:3128", "socks5://h:1080", "ftp://h", "http:host", "http://", "http:// h"])
+      expect(() => parseValue(setting, bad, "--http-proxy")).toThrow(
+        /--http-proxy: http_proxy accepts empty \(no proxy\) or an http:\/\/ or https:\/\/ URL/,
+      );
+  });
+
+  it("exports both cases of HTTP(S)_PROXY, so it wins over a user's lower-case one; their NO_PROXY still applies", () => {
+    expect(exportedProxyEnv("")).toEqual({});
+    const user = { http_proxy: "http://theirs:1", https_proxy: "http://theirs:1", NO_PROXY: "internal.test" };
+    const vars = { ...user, ...exportedProxyEnv("http://ours:2") };
+    expect(proxyFromEnv(new URL("http://x/"), vars)).toBe("http://ours:2");
+    expect(proxyFromEnv(new URL("wss://x/"), vars)).toBe("http://ours:2");
+    expect(proxyFromEnv(new URL("http://internal.test/"), vars)).toBe(false);
   });
 });

@@ -51,6 +51,12 @@ const CASES: Case[] = [
   { path: "/anything?show_env=1", headers: PROXIED },
   { path: "/anything/x?show_env=0", method: "POST", body: () => "x", headers: PROXIED },
   { path: "/ip" },
+  // A chain of proxies: origin is the whole header, not its first hop.
+  { path: "/ip", headers: { "x-forwarded-for": "198.51.100.1, 203.0.113.7" } },
+  { path: "/get?show_env=1", headers: { "x-forwarded-for": "198.51.100.1, 203.0.113.7" } },
+  { path: "/ip", headers: { "x-forwarded-for": "" } }, // present but empty: origin "", not the peer
+  // Names with digits: werkzeug's str.title() upper-cases a letter after a digit.
+  { path: "/headers", headers: { "x-b3-traceid": "80f198ee56343ba8", "x-1abc-b3x": "1", "content-md5": "x" } },
   { path: "/user-agent", headers: { "user-agent": "ref-test/1" } },
   { path: "/uuid", check: "keys" },
   { path: "/status/418", check: "none", same: ["x-more-info"] },
@@ -154,6 +160,9 @@ const ECHOED = new Set([
   "Authorization",
   "X-Forwarded-For",
   "X-Real-Ip",
+  "X-B3-Traceid",
+  "X-1Abc-B3X",
+  "Content-Md5",
 ]);
 function normalize(body: Record<string, unknown>, length: number): unknown {
   // /response-headers shows its own length, which depends on the JSON's layout: it must be true, not equal.
