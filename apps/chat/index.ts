@@ -3,8 +3,10 @@
  *   GET /           the chat page
  *   WS  /message    each text frame (trimmed, ≤ 4 KB) reaches every client, on
  *                   every worker and every instance sharing the data store, as
- *                   one JSON frame {"message", "time"}
+ *                   one JSON frame {"message", "time"}; a blank one is ignored,
+ *                   an over-long one answered {"error": "E_CHAT_MESSAGE", "message"}
  *   POST /rpc       JSON-RPC `message(text)` → "OK", published the same way
+ *                   (the param may also be named `msg` or `message`)
  * `pulsar info` shows each worker's connected clients (clients=N).
  */
 import { Hono } from "hono";
@@ -24,6 +26,9 @@ export { ChatMessageError, cleanMessage, MAX_MESSAGE_BYTES, publishMessage } fro
 
 /** The websocket topic (per worker) and the pub/sub channel (shared) of a chat app. */
 export const chatChannel = (name: string) => `${name}_webchat`;
+
+/** The largest websocket frame the chat reads; a bigger one closes the socket with 1009. */
+export const MAX_FRAME_BYTES = MAX_MESSAGE_BYTES + 1024;
 
 /** Build one worker's chat: its pub/sub, its sockets bound to the channel, its routes. */
 export async function chatHandler(actor: Actor, name = "chat", pubsub?: PubSub): Promise<Handler> {
@@ -50,15 +55,21 @@ export async function chatHandler(actor: Actor, name = "chat", pubsub?: PubSub):
           try {
             await publishMessage(ps, channel, message);
           } catch (err) {
-            if (err instanceof ChatMessageError) return; // blank: nothing to say
+            // A blank line is ignored, as the original did; anything else is the sender's to know.
+            if (err instanceof ChatMessageError) {
+              if (err.problem === "empty") return;
+              return ws.send(JSON.stringify({ error: err.code, message: `not delivered: ${err.message}` }));
+            }
             actor.log.warn(`chat message not published: ${(err as Error).message}`);
             ws.send(JSON.stringify({ error: (err as { code?: string }).code ?? "E_CHAT", message: "not delivered" }));
           }
         },
         onClose: () => count(),
       },
-      // 4 KB of text, with a little room for the whitespace that trimming removes.
-      { maxMessageSize: MAX_MESSAGE_BYTES + 1024, maxBuffered: 4 * 1024 * 1024 },
+      // The 4 KB limit is on the trimmed text, so frames get 1 KB more for the whitespace
+      // trimming removes; a frame within that but still over 4 KB once trimmed gets the
+      // E_CHAT_MESSAGE error frame, only a bigger one is closed with 1009.
+      { maxMessageSize: MAX_FRAME_BYTES, maxBuffered: 4 * 1024 * 1024 },
     ),
   );
   const rpc = chatRpc(ps, channel);

@@ -9,10 +9,21 @@ import type { PubSub } from "../../src/pubsub/hub.ts";
 /** The largest message, in UTF-8 bytes after cleaning. */
 export const MAX_MESSAGE_BYTES = 4096;
 
-/** A chat message that cannot be sent: empty, or over MAX_MESSAGE_BYTES. */
+/** Why a chat message cannot be sent. */
+export type ChatMessageProblem = "not text" | "empty" | "too long";
+
+/**
+ * A chat message that cannot be sent: not a string, empty, or over MAX_MESSAGE_BYTES.
+ * `problem` says which, so the websocket can ignore a blank line (as the original
+ * did) yet tell the sender of an over-long one.
+ * @example if (err instanceof ChatMessageError && err.problem === "too long") …
+ */
 export class ChatMessageError extends PulsarError {
-  constructor(message: string) {
-    super("E_CHAT_MESSAGE", message);
+  constructor(
+    readonly problem: ChatMessageProblem,
+    message: string,
+  ) {
+    super("E_CHAT_MESSAGE", message, { problem });
     this.name = "ChatMessageError";
   }
 }
@@ -39,11 +50,15 @@ export function cleanMessage(text: string): string {
  * @example await publishMessage(pubsub, "chat_webchat", "hello all")
  */
 export async function publishMessage(pubsub: PubSub, channel: string, text: unknown): Promise<ChatFrame> {
-  if (typeof text !== "string") throw new ChatMessageError("a chat message must be a string");
+  if (typeof text !== "string") throw new ChatMessageError("not text", "a chat message must be a string");
   const message = cleanMessage(text);
-  if (!message) throw new ChatMessageError("a chat message cannot be empty");
-  if (Buffer.byteLength(message) > MAX_MESSAGE_BYTES)
-    throw new ChatMessageError(`a chat message is at most ${MAX_MESSAGE_BYTES} bytes`);
+  if (!message) throw new ChatMessageError("empty", "a chat message cannot be empty");
+  const bytes = Buffer.byteLength(message);
+  if (bytes > MAX_MESSAGE_BYTES)
+    throw new ChatMessageError(
+      "too long",
+      `a chat message is at most ${MAX_MESSAGE_BYTES} bytes, this one has ${bytes} once trimmed`,
+    );
   const frame: ChatFrame = { message, time: Date.now() / 1000 };
   await pubsub.publish(channel, JSON.stringify(frame));
   return frame;

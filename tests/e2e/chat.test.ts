@@ -101,6 +101,12 @@ describe("chat (arbiter relay)", () => {
     const long = JSON.stringify({ jsonrpc: "2.0", id: 5, method: "message", params: ["x".repeat(4097)] });
     expect(code(await post(long))).toBe(-32602);
     expect(await post('{"jsonrpc":"2.0","method":"message","params":{"text":"a notification"}}')).toBeNull();
+    // The original's named form, {"msg": …}, as well as ours.
+    expect(await post('{"jsonrpc":"2.0","id":9,"method":"message","params":{"msg":"named msg"}}')).toEqual({
+      jsonrpc: "2.0",
+      id: 9,
+      result: "OK",
+    });
     const batch = await post(
       '[{"jsonrpc":"2.0","id":6,"method":"message","params":["b1"]},{"jsonrpc":"2.0","id":7,"method":"nope"}]',
     );
@@ -108,7 +114,11 @@ describe("chat (arbiter relay)", () => {
       { jsonrpc: "2.0", id: 6, result: "OK" },
       { jsonrpc: "2.0", id: 7, error: { code: -32601, message: "Method not found: nope" } },
     ] as unknown as Record<string, unknown>);
-    await until(() => got.includes("a notification") && got.includes("b1"), 5000, "notification and batch");
+    await until(
+      () => got.includes("a notification") && got.includes("b1") && got.includes("named msg"),
+      5000,
+      "notification, batch and named msg",
+    );
     const untyped = await fetch(`${chat.url}/rpc`, {
       method: "POST",
       body: '{"jsonrpc":"2.0","id":8,"method":"ping"}',
@@ -118,7 +128,7 @@ describe("chat (arbiter relay)", () => {
     ws.close();
   });
 
-  it("closes a socket whose message is over 4 KB with 1009, and one sending binary with 1003", async () => {
+  it("answers a message over 4 KB with an error frame, closes a frame over 5 KB with 1009 and binary with 1003", async () => {
     const chat = await startChat(1);
     await using _ = chat.proc;
     const closeOf = (send: string | Uint8Array) =>
@@ -137,6 +147,22 @@ describe("chat (arbiter relay)", () => {
     ws.send(`   ${"y".repeat(4096)}   `);
     await until(() => got.length === 1, 5000, "the 4 KB message");
     expect(got[0]).toBe("y".repeat(4096));
+    // Over 4 KB once trimmed but within the frame limit: the sender is told, the socket stays open.
+    const errors: unknown[] = [];
+    ws.onmessage = (e) => {
+      const frame = JSON.parse(String(e.data));
+      if ("error" in frame) errors.push(frame);
+      else got.push(frame.message);
+    };
+    ws.send("y".repeat(4500));
+    await until(() => errors.length === 1, 5000, "the error frame");
+    expect(errors[0]).toEqual({
+      error: "E_CHAT_MESSAGE",
+      message: "not delivered: a chat message is at most 4096 bytes, this one has 4500 once trimmed",
+    });
+    ws.send("after the long one");
+    await until(() => got.length === 2, 5000, "the next message");
+    expect(got[1]).toBe("after the long one");
     ws.close();
   });
 
@@ -215,6 +241,16 @@ describe("chat (arbiter relay)", () => {
         expect(await one.textContent("#messages li:nth-child(2) .text")).toBe(html);
         expect(await one.$$("#messages img, #messages b")).toHaveLength(0);
         expect(await one.evaluate(() => document.body.dataset.pwned ?? null)).toBeNull();
+        // Over 4 KB (in bytes, not characters): the sender's page says so, nobody's list grows.
+        await one.fill("#text", "é".repeat(2100));
+        await one.press("#text", "Enter");
+        await one.waitForFunction(() => !document.getElementById("notice")?.hidden, undefined, { timeout: 10_000 });
+        expect(await one.textContent("#notice")).toContain("at most 4096 bytes");
+        await one.fill("#text", "short again");
+        await one.press("#text", "Enter");
+        await two.waitForFunction(() => document.body.dataset.count === "3", undefined, { timeout: 10_000 });
+        expect(await two.textContent("#messages li:nth-child(3) .text")).toBe("short again");
+        expect(await one.isHidden("#notice")).toBe(true);
         await one.screenshot({ path: join(dir.path, "chat.png") });
         expect(Bun.file(join(dir.path, "chat.png")).size).toBeGreaterThan(1000);
       } finally {
