@@ -82,7 +82,10 @@ function streamOf(iter: AsyncIterable<Uint8Array | string>): ReadableStream<Uint
   });
 }
 
-/** The body for `json`, `data` and `files`; they exclude each other except `data` fields with `files`. */
+/**
+ * The body for `json`, `data` and `files`; they exclude each other except `data` fields with `files`.
+ * GET and HEAD take none: Bun's fetch refuses a body with them (requests would send it).
+ */
 export function prepareBody(
   opts: { json?: unknown; data?: Data; files?: Record<string, FileField> },
   at: { method: string; url: string },
@@ -90,6 +93,11 @@ export function prepareBody(
   const { json, data, files } = opts;
   if (json !== undefined && (data !== undefined || files !== undefined))
     throw new RequestError(`${at.method} ${at.url}: pass json, or data/files, not both`, at);
+  if ((at.method === "GET" || at.method === "HEAD") && [json, data, files].some((v) => v !== undefined))
+    throw new RequestError(
+      `${at.method} ${at.url}: Bun's fetch cannot send a body with GET or HEAD; use POST (or another method), or send the values as params`,
+      at,
+    );
   if (json !== undefined) {
     const bytes = new TextEncoder().encode(JSON.stringify(json));
     return { body: bytes, contentType: "application/json", replayable: true, bytes };

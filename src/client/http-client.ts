@@ -10,6 +10,7 @@ import { type Auth, credentials, type DigestAnswer, DigestCache, preemptive } fr
 import { buildUrl, type Data, type FileField, type ParamValue, prepareBody } from "./body.ts";
 import { CookieJar } from "./cookie-jar.ts";
 import { CLOSED, ClientClosedError, classify, RequestError, TIMEOUT, TooManyRedirectsError } from "./errors.ts";
+import { OriginSlots } from "./origin-slots.ts";
 import { type ProxyOption, proxyFromEnv } from "./proxy-env.ts";
 import { HttpResponse } from "./response.ts";
 import { type WebSocketClient, type WebSocketOptions, WebSocketClient as WsClient } from "./websocket.ts";
@@ -45,7 +46,10 @@ export interface CommonOptions extends TlsOptions {
   redirect?: "follow" | "manual";
   /** How many redirects to follow before a TooManyRedirectsError (default 10). */
   maxRedirects?: number;
-  /** An HTTP proxy URL, or false for none. Unset: the environment's (HTTP_PROXY, HTTPS_PROXY, NO_PROXY). */
+  /**
+   * An HTTP proxy URL, or false for none. Unset: the environment's (HTTP_PROXY, HTTPS_PROXY,
+   * ALL_PROXY minus NO_PROXY). A proxy given here is used for every host, NO_PROXY or not.
+   */
   proxy?: ProxyOption;
   /** Decompress gzip, deflate and brotli bodies (default true). */
   decompress?: boolean;
@@ -61,6 +65,12 @@ export interface HttpClientOptions extends CommonOptions {
   keepAlive?: boolean;
   /** Read the proxy from the environment (default true). */
   trustEnv?: boolean;
+  /**
+   * Most requests in flight per origin (scheme, host, port); more wait their turn, in order,
+   * and their timeout runs while they wait. Default: no cap, as Bun's fetch (the original's
+   * `pool_size` was 10). A streamed response holds its slot until its body is read or its request aborted.
+   */
+  poolSize?: number;
   hooks?: { beforeRequest?: BeforeRequestHook[]; afterResponse?: AfterResponseHook[] };
 }
 
@@ -72,7 +82,7 @@ export interface RequestOptions extends CommonOptions {
   data?: Data;
   /** Files sent as multipart/form-data (with `data` fields, if an object). */
   files?: Record<string, FileField>;
-  /** Extra cookies for this request only. */
+  /** Extra cookies for this request only; each replaces the session's cookie of its name. */
   cookies?: Record<string, string>;
   /** Return before the body is read: iterate the response, or call `lines()`. */
   stream?: boolean;
@@ -102,6 +112,7 @@ export class HttpClient {
   readonly hooks: { beforeRequest: BeforeRequestHook[]; afterResponse: AfterResponseHook[] };
   #options: HttpClientOptions;
   #session: Bun.FetchSession;
+  #slots: OriginSlots | null;
   #digest = new DigestCache();
   #inflight = new Set<AbortController>();
   #sockets = new Set<WebSocketClient>();
@@ -125,6 +136,13 @@ export class HttpClient {
       beforeRequest: [...(options.hooks?.beforeRequest ?? [])],
       afterResponse: [...(options.hooks?.afterResponse ?? [])],
     };
+    const poolSize = options.poolSize ?? Number.POSITIVE_INFINITY;
+    if (!(poolSize === Number.POSITIVE_INFINITY || (Number.isInteger(poolSize) && poolSize > 0)))
+      throw new RequestError(`invalid poolSize ${poolSize}: a whole number above 0, or Infinity`, {
+        method: "",
+        url: options.baseURL ?? "",
+      });
+    this.#slots = poolSize === Number.POSITIVE_INFINITY ? null : new OriginSlots(poolSize);
     this.#session = new Bun.FetchSession({ keepAlive: options.keepAlive ?? true });
   }
 
@@ -184,6 +202,8 @@ export class HttpClient {
     let challenged = false;
     let bodyDropped = false;
     let handedOff = false;
+    // This hop's slot in the origin's line (poolSize), given back once its body is read.
+    let release: (() => void) | undefined;
     try {
       for (;;) {
         const req: PreparedRequest = { method, url, headers: this.#headersFor(url, opts, contentType), body };
@@ -200,13 +220,16 @@ export class HttpClient {
         for (const hook of this.hooks.beforeRequest) await hook(req);
         let raw: Response;
         try {
+          if (this.#slots) release = await this.#slots.acquire(req.url.origin, signal);
+          const proxy = this.#proxyFor(req.url, o);
           raw = await this.#session.fetch(req.url, {
             method: req.method,
             headers: req.headers,
             body: req.body ?? null,
             redirect: "manual",
             signal,
-            proxy: this.#proxyFor(req.url, o),
+            // Bun applies NO_PROXY to an explicit proxy too, unless told not to: the choice is already made.
+            proxy: proxy ? { url: proxy, respectNoProxy: false } : false,
             decompress: o.decompress ?? true,
             ...this.#tls(o),
           });
@@ -231,12 +254,14 @@ export class HttpClient {
             challenged = true;
             this.#mustReplay(prepared.replayable, method, url, "answer a Digest challenge");
             history.push(hop(await this.#read(raw, method, url.href, controller, timeout)));
+            release?.();
             continue;
           }
         }
         const location = raw.headers.get("location");
         if ((o.redirect ?? "follow") === "follow" && REDIRECTS.has(raw.status) && location) {
           await this.#read(raw, method, url.href, controller, timeout);
+          release?.();
           history.push(hop(new Uint8Array()));
           if (history.filter((h) => REDIRECTS.has(h.status)).length > maxRedirects) {
             const chain = history.slice(0, 3).map((h) => h.url);
@@ -269,6 +294,9 @@ export class HttpClient {
         if (opts.stream) {
           clearTimeout(timer);
           handedOff = true;
+          const slot = release;
+          // An abort (the request's signal, or close()) ends the body: its slot comes back, read or not.
+          if (slot) signal.addEventListener("abort", slot, { once: true });
           response = new HttpResponse({
             raw,
             method,
@@ -280,11 +308,15 @@ export class HttpClient {
               timeout,
               abort: (reason) => controller.abort(reason),
               reason: () => controller.signal.reason,
-              done: () => this.#inflight.delete(controller),
+              done: () => {
+                slot?.();
+                this.#inflight.delete(controller);
+              },
             },
           });
         } else {
           const bytes = await this.#read(raw, method, url.href, controller, timeout);
+          release?.();
           response = new HttpResponse({ raw, method, url: url.href, elapsed, history, cookies, bytes });
         }
         for (const hook of this.hooks.afterResponse) response = (await hook(response)) ?? response;
@@ -292,7 +324,10 @@ export class HttpClient {
       }
     } finally {
       clearTimeout(timer);
-      if (!handedOff) this.#inflight.delete(controller);
+      if (!handedOff) {
+        release?.();
+        this.#inflight.delete(controller);
+      }
     }
   }
 
@@ -345,8 +380,11 @@ export class HttpClient {
       headers.set(k, v);
     });
     if (contentType && !headers.has("content-type")) headers.set("content-type", contentType);
-    const extra = Object.entries(opts.cookies ?? {}).map(([k, v]) => `${k}=${v}`);
-    const cookie = [headers.get("cookie"), this.cookies.header(url), ...extra].filter(Boolean).join("; ");
+    // A request's cookie replaces the session's cookie of that name, as in requests.
+    const extra = opts.cookies ?? {};
+    const jar = this.cookies.matching(url).filter((c) => !Object.hasOwn(extra, c.name));
+    const pairs = [...jar.map((c) => [c.name, c.value]), ...Object.entries(extra)].map(([k, v]) => `${k}=${v}`);
+    const cookie = [headers.get("cookie"), ...pairs].filter(Boolean).join("; ");
     if (cookie) headers.set("cookie", cookie);
     return headers;
   }

@@ -5,6 +5,7 @@
  * between `await http.websocket(...)` and the first `for await`.
  */
 import { WebSocketError } from "./errors.ts";
+import { ignoringNoProxy } from "./proxy-env.ts";
 
 /** A received message: text frames as strings, binary frames as bytes. */
 export type WsMessage = string | Uint8Array;
@@ -86,12 +87,14 @@ export class WebSocketClient implements AsyncIterable<WsMessage> {
     init.headers.forEach((v, k) => {
       headers[k] = v;
     });
-    const ws = new BunWebSocket(url, {
+    const options = {
       headers,
       ...(init.protocols ? { protocols: init.protocols } : {}),
       ...(init.tls ? { tls: init.tls } : {}),
       ...(init.proxy ? { proxy: init.proxy } : {}),
-    });
+    };
+    // A proxy the client chose is used even for a host NO_PROXY lists (see ignoringNoProxy).
+    const ws = init.proxy ? ignoringNoProxy(() => new BunWebSocket(url, options)) : new BunWebSocket(url, options);
     const client = new WebSocketClient(ws, url);
     return new Promise((resolve, reject) => {
       const fail = (why: string) => {

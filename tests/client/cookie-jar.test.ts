@@ -85,6 +85,16 @@ describe("HttpClient cookies", () => {
     expect(a.cookies.get("extra")).toBeUndefined();
   });
 
+  it("lets a per-request cookie replace the session's cookie of that name, for that request only", async () => {
+    await using http = new HttpClient({ baseURL: bin.url });
+    await http.get("/cookies/set", { params: { k: "session", other: "kept" } });
+    const { headers } = await (await http.get("/headers", { cookies: { k: "request" } })).json<{
+      headers: Record<string, string>;
+    }>();
+    expect(headers.Cookie).toBe("other=kept; k=request");
+    expect(await (await http.get("/cookies")).json()).toEqual({ cookies: { k: "session", other: "kept" } });
+  });
+
   it("sends a Path cookie only under its path and honours Max-Age from a real server", async () => {
     await using site = serve((req) => {
       const path = new URL(req.url).pathname;

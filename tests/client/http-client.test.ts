@@ -89,6 +89,23 @@ describe("HttpClient requests", () => {
       message: `POST ${bin.url}/post: pass json, or data/files, not both`,
     });
   });
+  it("refuses a GET or HEAD body with E_HTTP_REQUEST saying that Bun's fetch cannot send one", async () => {
+    let reached = 0;
+    await using http = new HttpClient({ baseURL: bin.url, hooks: { beforeRequest: [() => void reached++] } });
+    for (const [method, opts] of [
+      ["GET", { json: { q: 1 } }],
+      ["HEAD", { data: "x" }],
+      ["get", { files: { f: new Blob(["x"]) } }],
+    ] as const) {
+      const upper = method.toUpperCase();
+      await expect(http.request(method, "/anything", opts)).rejects.toMatchObject({
+        code: "E_HTTP_REQUEST",
+        message: `${upper} ${bin.url}/anything: Bun's fetch cannot send a body with GET or HEAD; use POST (or another method), or send the values as params`,
+      });
+    }
+    expect(reached).toBe(0);
+    expect((await echo(await http.request("QUERY", "/anything", { json: { q: 1 } }))).json).toEqual({ q: 1 });
+  });
 });
 
 describe("HttpClient redirects", () => {
