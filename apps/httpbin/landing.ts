@@ -15,7 +15,7 @@ const ROUTES: [string, string][] = [
   ["/basic-auth/{user}/{passwd}, /hidden-basic-auth/{user}/{passwd}, /bearer", "auth challenges"],
   [
     "/digest-auth/{qop}/{user}/{passwd}[/{algorithm}[/{stale_after}]]",
-    "digest auth (MD5, SHA-256; qop auth, auth-int; stale after n uses of a nonce)",
+    "digest auth (MD5, SHA-256, SHA-512; qop auth, auth-int; stale after n uses of a nonce)",
   ],
   ["/delay/{n}", `the request after n seconds (at most ${LIMITS.delaySeconds})`],
   [
@@ -26,7 +26,10 @@ const ROUTES: [string, string][] = [
   ["/stream/{m}/{n}", "n chunks of m bytes (the original pulsar's)"],
   ["/bytes/{n}?seed=", `n random bytes, reproducible with a seed (at most ${LIMITS.bytes})`],
   ["/stream-bytes/{n}?seed=&chunk_size=", `n random bytes, streamed (at most ${LIMITS.streamBytes})`],
-  ["/range/{n}", "n bytes honouring Range: 206, 416, Accept-Ranges, ETag"],
+  [
+    "/range/{n}?chunk_size=&duration=",
+    `n bytes honouring Range: 206, 416, Accept-Ranges, ETag (at most ${LIMITS.bytes}, over at most ${LIMITS.rangeSeconds} s)`,
+  ],
   ["/gzip, /deflate, /brotli", "compressed JSON"],
   ["/cache, /cache/{n}, /etag/{etag}", "conditional requests: 304 and 412"],
   ["/response-headers?k=v, /base64/{value}", "response shaping"],

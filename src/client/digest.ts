@@ -1,7 +1,7 @@
 /**
  * HTTP Digest authentication (RFC 7616): parse a `WWW-Authenticate: Digest`
- * challenge and compute the `Authorization` answer, for MD5 and SHA-256 (and
- * their -sess variants), with qop `auth`, `auth-int`, or none (RFC 2069).
+ * challenge and compute the `Authorization` answer, for MD5, SHA-256, SHA-512 and
+ * SHA-512-256 (and their -sess variants), with qop `auth`, `auth-int`, or none (RFC 2069).
  */
 import { RequestError } from "./errors.ts";
 
@@ -37,7 +37,12 @@ export function parseChallenge(header: string): DigestChallenge | null {
   };
 }
 
-const HASHES: Record<string, "md5" | "sha256"> = { MD5: "md5", "SHA-256": "sha256" };
+const HASHES: Record<string, "md5" | "sha256" | "sha512" | "sha512-256"> = {
+  MD5: "md5",
+  "SHA-256": "sha256",
+  "SHA-512": "sha512",
+  "SHA-512-256": "sha512-256",
+};
 
 const quote = (s: string) => `"${s.replace(/(["\\])/g, "\\$1")}"`;
 

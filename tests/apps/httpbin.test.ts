@@ -234,6 +234,22 @@ describe("httpbin cookies and auth", () => {
     expect(stale.headers.get("www-authenticate")).toContain("stale=TRUE");
   });
 
+  it("verifies SHA-512 digests, as python-httpbin does", async () => {
+    const uri = "/digest-auth/auth/u/p/SHA-512";
+    const challenge = (await req(uri)).headers.get("www-authenticate") as string;
+    expect(challenge).toContain("algorithm=SHA-512");
+    const nonce = /nonce="([^"]+)"/.exec(challenge)?.[1] as string;
+    const sha = (s: string) => new Bun.CryptoHasher("sha512").update(s).digest("hex");
+    const response = sha(`${sha("u:me@kennethreitz.com:p")}:${nonce}:00000001:xyz:auth:${sha(`GET:${uri}`)}`);
+    const header = `Digest username="u", realm="me@kennethreitz.com", nonce="${nonce}", uri="${uri}", qop=auth, nc=00000001, cnonce="xyz", response="${response}", algorithm=SHA-512`;
+    expect(await json(uri, { headers: { authorization: header } })).toEqual({ authenticated: true, user: "u" });
+  });
+
+  it("offers both qops when the path's qop is neither auth nor auth-int, as python-httpbin does", async () => {
+    const challenge = (await req("/digest-auth/bad/u/p")).headers.get("www-authenticate");
+    expect(challenge).toContain('qop="auth, auth-int"');
+  });
+
   it("verifies SHA-256 digests with qop=auth-int, which hashes the body too", async () => {
     const uri = "/digest-auth/auth-int/u/p/SHA-256";
     const challenge = (await req(uri)).headers.get("www-authenticate") as string;
@@ -278,6 +294,31 @@ describe("httpbin bytes and streams", () => {
     expect((await req("/range/26", { headers: { range: "bytes=30-40" } })).status).toBe(416);
   });
 
+  it("sends Content-Range on a 200 too, and answers a list of ranges as python-httpbin does", async () => {
+    const full = await req("/range/10");
+    expect([full.status, full.headers.get("content-range")]).toEqual([200, "bytes 0-9/10"]);
+    const list = await req("/range/10", { headers: { range: "bytes=0-1,3-4" } });
+    expect([list.status, list.headers.get("content-range"), await list.text()]).toEqual([
+      200,
+      "bytes 0-9/10",
+      "abcdefghij",
+    ]);
+  });
+
+  it("streams /range in chunk_size pieces spread over duration", async () => {
+    const t0 = performance.now();
+    const res = await req("/range/100?chunk_size=30&duration=0.3", { headers: { range: "bytes=0-99" } });
+    const sizes: number[] = [];
+    const reader = (res.body as ReadableStream<Uint8Array>).getReader();
+    for (let r = await reader.read(); !r.done; r = await reader.read()) sizes.push(r.value.length);
+    // [30, 30, 30, 10], unless a busy machine let two come due together (then they go as one).
+    expect(sizes.reduce((a, b) => a + b)).toBe(100);
+    expect(sizes.map((size, i) => size % 30 === (i === sizes.length - 1 ? 10 : 0))).not.toContain(false);
+    expect(sizes.length).toBeGreaterThan(1);
+    expect(performance.now() - t0).toBeGreaterThanOrEqual(250);
+    expect(res.headers.get("content-length")).toBe("100");
+  });
+
   it("clamps /delay to its cap and answers after the delay", async () => {
     const t0 = performance.now();
     expect((await req("/delay/0.2")).status).toBe(200);
@@ -288,6 +329,22 @@ describe("httpbin bytes and streams", () => {
     const res = await req("/drip?duration=0.2&numbytes=5&code=201");
     expect(res.status).toBe(201);
     expect(await res.text()).toBe("*****");
+  });
+
+  it("waits the drip's delay before its head, then spreads the bytes over the duration", async () => {
+    const t0 = performance.now();
+    const res = await req("/drip?numbytes=3&duration=0.3&delay=0.3");
+    const head = performance.now() - t0;
+    expect(head).toBeGreaterThanOrEqual(280);
+    expect(await res.text()).toBe("***");
+    expect(performance.now() - t0 - head).toBeGreaterThanOrEqual(180); // two pauses of 0.1 s between three bytes
+  });
+
+  it("keeps a drip's duration when its pauses are shorter than a millisecond", async () => {
+    const t0 = performance.now();
+    const body = await (await req("/drip?numbytes=2000&duration=0.3")).arrayBuffer();
+    expect(body.byteLength).toBe(2000);
+    expect(performance.now() - t0).toBeGreaterThanOrEqual(270); // the last byte is due 1999 pauses of 0.15 ms in
   });
 });
 

@@ -1,4 +1,4 @@
-/** Basic, Bearer and Digest (MD5, SHA-256, qop auth, stale nonces, changed challenges) against httpbin's real challenges. */
+/** Basic, Bearer and Digest (MD5, SHA-256, SHA-512, qop auth, stale nonces, changed challenges) against httpbin's real challenges. */
 import { afterAll, describe, expect, it } from "bun:test";
 import { createHttpbin } from "../../apps/httpbin/index.ts";
 import { parseDigest } from "../../apps/httpbin/routes/auth.ts";
@@ -121,7 +121,7 @@ describe("malformed auth", () => {
 describe("Digest auth", () => {
   const digest = (username: string, password: string) => ({ username, password, scheme: "digest" as const });
 
-  for (const algorithm of ["MD5", "SHA-256"]) {
+  for (const algorithm of ["MD5", "SHA-256", "SHA-512"]) {
     it(`answers a ${algorithm} qop=auth challenge, then reuses the nonce without a new 401`, async () => {
       await using http = new HttpClient({ baseURL: bin.url, auth: digest("ada", "s3cret") });
       const first = await http.get(`/digest-auth/auth/ada/s3cret/${algorithm}`);
@@ -134,8 +134,25 @@ describe("Digest auth", () => {
   }
 
   it("answers a challenge without qop (RFC 2069)", async () => {
+    const sha512 = (s: string) => new Bun.CryptoHasher("sha512").update(s).digest("hex");
+    await using server = serve((req) => {
+      const d = parseDigest(req.headers.get("authorization") ?? "");
+      const expected = sha512(`${sha512("u:r:p")}:n1:${sha512(`GET:${d?.uri}`)}`);
+      if (d && d.qop === undefined && d.response === expected) return Response.json({ ok: true });
+      return new Response(null, {
+        status: 401,
+        headers: { "www-authenticate": 'Digest realm="r", nonce="n1", algorithm=SHA-512' },
+      });
+    });
+    await using http = new HttpClient({ baseURL: server.url, auth: digest("u", "p") });
+    expect((await http.get("/private?x=1")).status).toBe(200);
+  });
+
+  it("answers httpbin's offer of both qops (an unknown qop in the path) with auth", async () => {
     await using http = new HttpClient({ baseURL: bin.url, auth: digest("u", "p") });
-    expect((await http.get("/digest-auth/none/u/p")).status).toBe(200);
+    const r = await http.get("/digest-auth/none/u/p");
+    expect(r.history[0]?.headers.get("www-authenticate")).toContain('qop="auth, auth-int"');
+    expect(r.status).toBe(200);
   });
 
   it("returns the 401 for a wrong password, after one try", async () => {

@@ -26,8 +26,9 @@ from requests.auth import HTTPDigestAuth
 base = sys.argv[1]
 r = requests.get(base + "/digest-auth/auth/ada/secret", auth=HTTPDigestAuth("ada", "secret"))
 assert r.status_code == 200 and r.json() == {"authenticated": True, "user": "ada"}, r.text
-r = requests.get(base + "/digest-auth/auth/ada/secret/SHA-256", auth=HTTPDigestAuth("ada", "secret"))
-assert r.status_code == 200, (r.status_code, r.headers)
+for algorithm in ("SHA-256", "SHA-512"):
+    r = requests.get(base + "/digest-auth/auth/ada/secret/" + algorithm, auth=HTTPDigestAuth("ada", "secret"))
+    assert r.status_code == 200, (algorithm, r.status_code, r.headers)
 assert requests.get(base + "/basic-auth/u/p", auth=("u", "p")).json()["authenticated"] is True
 assert requests.get(base + "/basic-auth/u/p", auth=("u", "x")).status_code == 401
 r = requests.get(base + "/range/26", headers={"Range": "bytes=10-12"})

@@ -1,8 +1,9 @@
 /**
  * Auth: /basic-auth/{u}/{p}, /hidden-basic-auth/{u}/{p} (404 instead of a
  * challenge), /bearer, and /digest-auth/{qop}/{u}/{p}[/{algorithm}]: a real
- * RFC 7616 challenge and verification (MD5 and SHA-256, qop auth and auth-int)
- * that `curl --digest` and python-requests pass.
+ * RFC 7616 challenge and verification (MD5, SHA-256 and SHA-512, qop auth and
+ * auth-int) that python-requests passes, and `curl --digest` too with MD5 and SHA-256 (it
+ * does not answer SHA-512).
  */
 import { Hono } from "hono";
 
@@ -37,10 +38,11 @@ auth.get("/bearer", (c) => {
 });
 
 const REALM = "me@kennethreitz.com";
-type Algorithm = "MD5" | "SHA-256";
+const HASHERS = { MD5: "md5", "SHA-256": "sha256", "SHA-512": "sha512" } as const;
+type Algorithm = keyof typeof HASHERS;
 
 function hash(algorithm: Algorithm, text: string | Uint8Array): string {
-  return new Bun.CryptoHasher(algorithm === "MD5" ? "md5" : "sha256").update(text).digest("hex");
+  return new Bun.CryptoHasher(HASHERS[algorithm]).update(text).digest("hex");
 }
 
 /** The parameters of a `Digest k="v", k2=v2` header. */
@@ -54,11 +56,12 @@ export function parseDigest(header: string): Record<string, string> | null {
 }
 
 function challenge(qop: string, algorithm: Algorithm, stale = false): Record<string, string> {
-  const nonce = hash("MD5", `${Date.now()}:${Math.random()}`);
-  const opaque = hash("MD5", crypto.randomUUID());
-  const qopPart = qop === "auth" || qop === "auth-int" ? `, qop="${qop}"` : "";
+  const nonce = hash(algorithm, `${Date.now()}:${Math.random()}`);
+  const opaque = hash(algorithm, crypto.randomUUID());
+  // A qop path segment other than auth or auth-int offers both, as python-httpbin does.
+  const offered = qop === "auth" || qop === "auth-int" ? qop : "auth, auth-int";
   return {
-    "www-authenticate": `Digest realm="${REALM}", nonce="${nonce}"${qopPart}, opaque="${opaque}", algorithm=${algorithm}, stale=${stale ? "TRUE" : "FALSE"}`,
+    "www-authenticate": `Digest realm="${REALM}", nonce="${nonce}", qop="${offered}", opaque="${opaque}", algorithm=${algorithm}, stale=${stale ? "TRUE" : "FALSE"}`,
   };
 }
 
@@ -77,7 +80,7 @@ auth.get("/digest-auth/:qop/:user/:passwd/:algorithm?/:stale_after?", async (c) 
   const staleAfter =
     c.req.param("stale_after") === undefined ? Number.POSITIVE_INFINITY : Number(c.req.param("stale_after"));
   const algorithm = (c.req.param("algorithm") ?? "MD5").toUpperCase() as Algorithm;
-  if (algorithm !== "MD5" && algorithm !== "SHA-256") return c.json({ error: "algorithm must be MD5 or SHA-256" }, 400);
+  if (!Object.hasOwn(HASHERS, algorithm)) return c.json({ error: "algorithm must be MD5, SHA-256 or SHA-512" }, 400);
   const given = parseDigest(c.req.header("authorization") ?? "");
   if (!given || given.username !== user) return c.body(null, 401, challenge(qop, algorithm));
   const body = new Uint8Array(await c.req.arrayBuffer());

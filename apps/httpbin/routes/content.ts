@@ -30,9 +30,9 @@ content.get("/cache", (c) => {
   return c.json(base(c));
 });
 
-content.get("/cache/:n", (c) => {
-  const n = Math.max(0, Math.floor(Number(c.req.param("n")) || 0));
-  c.header("cache-control", `public, max-age=${n}`);
+// Digits only, as python-httpbin's <int:value>: /cache/abc is a 404.
+content.get("/cache/:n{[0-9]+}", (c) => {
+  c.header("cache-control", `public, max-age=${Number(c.req.param("n"))}`);
   return c.json(base(c));
 });
 

@@ -18,20 +18,22 @@ export function redirects(allowedHosts: string[]): Hono {
     return new Response(null, { status: 302, headers: { location } });
   };
   const next = (kind: string, n: number) => (n === 1 ? "/get" : `/${kind}/${n - 1}`);
+  const outOfRange = { error: `n must be a whole number from 1 to ${MAX_REDIRECTS}` };
 
-  r.get("/redirect/:n", (c) => {
+  // n is digits or the route does not match (404), as python-httpbin's <int:n>; 0 is a 400 (python: 500).
+  r.get("/redirect/:n{[0-9]+}", (c) => {
     const n = count(c.req.param("n"));
-    if (!n) return c.json({ error: `n must be a whole number from 1 to ${MAX_REDIRECTS}` }, 400);
-    const absolute = c.req.query("absolute") === "true";
+    if (!n) return c.json(outOfRange, 400);
+    const absolute = c.req.query("absolute")?.toLowerCase() === "true";
     return hop(c, next(absolute ? "absolute-redirect" : "relative-redirect", n), absolute);
   });
-  r.get("/relative-redirect/:n", (c) => {
+  r.get("/relative-redirect/:n{[0-9]+}", (c) => {
     const n = count(c.req.param("n"));
-    return n ? hop(c, next("relative-redirect", n), false) : c.json({ error: "bad n" }, 400);
+    return n ? hop(c, next("relative-redirect", n), false) : c.json(outOfRange, 400);
   });
-  r.get("/absolute-redirect/:n", (c) => {
+  r.get("/absolute-redirect/:n{[0-9]+}", (c) => {
     const n = count(c.req.param("n"));
-    return n ? hop(c, next("absolute-redirect", n), true) : c.json({ error: "bad n" }, 400);
+    return n ? hop(c, next("absolute-redirect", n), true) : c.json(outOfRange, 400);
   });
   r.all("/redirect-to", (c) => {
     const url = c.req.query("url");
