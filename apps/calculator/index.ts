@@ -13,6 +13,7 @@ import { rpcServer } from "../../src/rpc/commands.ts";
 import type { JsonRpc, JsonRpcOptions } from "../../src/rpc/dispatcher.ts";
 import type { Handler } from "../../src/server/handler.ts";
 import { HttpServer, type HttpServerOptions } from "../../src/server/http-server.ts";
+import { handshakeError, handshakeFailed } from "../../src/ws/handshake.ts";
 import { calc } from "./methods.ts";
 import { calculatorPage } from "./page.ts";
 
@@ -75,11 +76,10 @@ export function calculatorHandler(rpc: JsonRpc) {
     fetch(req: Request, server: Server<unknown>): Response | Promise<Response> | undefined {
       const path = pathOf(req.url);
       if (path === "/ws") {
-        if (server.upgrade(req, { data: undefined })) return undefined;
-        return new Response("this is a websocket endpoint: connect with a websocket client\n", {
-          status: 426,
-          headers: { "content-type": "text/plain", upgrade: "websocket" },
-        });
+        // Not a handshake (no Upgrade, a bad key): 400 saying why. A wrong version: Bun's 426.
+        const refused = handshakeError(req);
+        if (refused) return refused;
+        return server.upgrade(req, { data: undefined }) ? undefined : handshakeFailed();
       }
       if (path !== "/") return new Response("Not Found\n", { status: 404, headers: { "content-type": "text/plain" } });
       if (req.method === "GET" || req.method === "HEAD") return new Response(page, { headers: HTML });

@@ -9,6 +9,7 @@ import { defineSetting } from "../../src/config/settings.ts";
 import type { Handler } from "../../src/server/handler.ts";
 import { HttpServer, type HttpServerOptions } from "../../src/server/http-server.ts";
 import { landingPage } from "./landing.ts";
+import { allowedMethods, notServed } from "./methods.ts";
 import { auth } from "./routes/auth.ts";
 import { bytes } from "./routes/bytes.ts";
 import { content } from "./routes/content.ts";
@@ -50,12 +51,20 @@ const PREFLIGHT = {
   "access-control-allow-credentials": "true",
 };
 
-/** httpbin.org answers every origin, with credentials, on every route, and every preflight. */
-function preflight(req: Request): Response {
+/**
+ * OPTIONS, as python-httpbin answers it: 200 with `Allow` on a path some route serves, and the
+ * preflight headers whether or not the client asked for CORS. A preflight for a path no route
+ * serves still gets a 204 (every preflight passes; the request itself then gets its 404); a plain
+ * OPTIONS there gets nothing here, and so the router's 404.
+ */
+function answerOptions(req: Request, allowed: string[]): Response | undefined {
   const asked = req.headers.get("access-control-request-headers");
+  const preflight = req.headers.has("access-control-request-method");
+  if (allowed.length === 0 && !preflight) return undefined;
   return new Response(null, {
-    status: 204,
+    status: allowed.length > 0 ? 200 : 204,
     headers: {
+      ...(allowed.length > 0 ? { allow: allowed.join(", ") } : {}),
       ...PREFLIGHT,
       "access-control-allow-origin": req.headers.get("origin") ?? "*",
       ...(asked ? { "access-control-allow-headers": asked } : {}),
@@ -145,11 +154,15 @@ export function createHttpbin(options: HttpbinOptions = {}): Httpbin {
     live(limit),
   ])
     app.route("/", routes);
+  // No route for this method: 405 with Allow where the path has routes for others, else 404.
+  app.notFound((c) => notServed(app, c.req.method, c.req.path));
   return {
     app,
     fetch(req, server) {
-      if (req.method === "OPTIONS" && req.headers.has("access-control-request-method"))
-        return Promise.resolve(preflight(req));
+      if (req.method === "OPTIONS") {
+        const answer = answerOptions(req, allowedMethods(app, app.getPath(req)));
+        if (answer) return Promise.resolve(answer);
+      }
       const origin = req.headers.get("origin") ?? "*";
       if (req.method === "GET") {
         // Fixed documents skip the router: the hot TechEmpower-style routes (/json, /plaintext).

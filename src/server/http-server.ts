@@ -4,6 +4,8 @@
  * `{ fetch, websocket }`, counts requests (max_requests, info), and stops
  * gracefully: while draining every response says `Connection: close`, so
  * keep-alive clients move to the other workers without a failed request.
+ * Apps always see an absolute URL, and an `Expect: 100-continue` request
+ * answered without reading its body closes its connection (see below).
  */
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import type { Server, ServerWebSocket, WebSocketHandler } from "bun";
@@ -12,6 +14,7 @@ import { Application, type AppOptions, type MonitorView, type WorkerBody } from 
 import type { AppSettings } from "../config/resolve.ts";
 import { ConfigError } from "../errors.ts";
 import { CLOSE } from "../ws/socket.ts";
+import { isRelative, withAbsoluteUrl } from "./absolute-url.ts";
 import { type Address, parseBind, urlOf } from "./bind.ts";
 import { type Handler, type Servable, toServable } from "./handler.ts";
 import { type Listen, listensOn } from "./probe.ts";
@@ -82,9 +85,11 @@ export class HttpServer extends Application {
     let draining = false;
     const fetch = (req: Request, server: Server<unknown>) => {
       actor.countRequest();
-      if (!draining) return app.fetch(req, server);
+      if (isRelative(req)) [req, server] = withAbsoluteUrl(req, server);
       const res = app.fetch(req, server);
-      return res instanceof Promise ? res.then(closing) : closing(res);
+      if (!draining && !expectsContinue(req)) return res;
+      const close = (r: Response | undefined) => (draining || !req.bodyUsed ? closing(r) : r);
+      return res instanceof Promise ? res.then(close) : close(res);
     };
     const tls = cfg.cert_file
       ? { cert: readFileSync(cfg.cert_file, "utf8"), key: readFileSync(cfg.key_file, "utf8") }
@@ -150,6 +155,21 @@ function tracked(handler: WebSocketHandler<any>, sockets: Set<ServerWebSocket<un
       return handler.close?.(ws, code, reason);
     },
   };
+}
+
+/**
+ * Bun (uWS) sends `100 Continue` before fetch runs, whatever the handler does
+ * next. A final answer that leaves the body unread (a 417, a 405, a refusal)
+ * may then reach a client that never sent the body: curl, seeing 100 and 417
+ * in one read, re-sends the request on the same connection, and Bun reads that
+ * as the body it is still owed (a 400). Such an answer closes the connection
+ * (RFC 9110 §10.1.1 lets the server choose), so the client's next request
+ * starts clean. GET and HEAD are not looked at: they carry no body, and this
+ * runs on every request.
+ */
+function expectsContinue(req: Request): boolean {
+  if (req.method === "GET" || req.method === "HEAD") return false;
+  return req.headers.get("expect")?.toLowerCase() === "100-continue";
 }
 
 function closing(res: Response | undefined): Response | undefined {

@@ -4,6 +4,7 @@ import { type CalculatorApi, calculatorHandler, calculatorRpc } from "../../apps
 import { CALC_ERRORS } from "../../apps/calculator/methods.ts";
 import { JsonProxy } from "../../src/rpc/client.ts";
 import { RpcError } from "../../src/rpc/errors.ts";
+import { rawRequest } from "../helpers/raw-http.ts";
 
 const rpc = calculatorRpc();
 const proxy = JsonProxy<CalculatorApi>(rpc);
@@ -136,10 +137,21 @@ describe("the calculator's routes", () => {
     expect((await put.json()).error.code).toBe(-32600);
   });
 
-  it("/ws without an upgrade is 426; other paths are 404", async () => {
+  it("/ws answers 400 saying why to what is no handshake, 426 to a wrong version; other paths are 404", async () => {
     const ws = await fetch(new URL("/ws", server.url));
-    expect(ws.status).toBe(426);
-    expect(ws.headers.get("upgrade")).toBe("websocket");
+    expect([ws.status, await ws.text()]).toEqual([
+      400,
+      "Bad Request: this is a websocket route: the request needs Upgrade: websocket\n",
+    ]);
+    const head = (fields: string) =>
+      rawRequest(
+        server.port as number,
+        `GET /ws HTTP/1.1\r\nHost: h\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n${fields}\r\n`,
+      );
+    expect((await head("Sec-WebSocket-Key: abc\r\nSec-WebSocket-Version: 13\r\n")).status).toBe(400);
+    expect((await head("Sec-WebSocket-Version: 13\r\n")).status).toBe(400);
+    const version = await head("Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 8\r\n");
+    expect([version.status, version.headers["sec-websocket-version"]]).toEqual([426, "13"]);
     expect((await fetch(new URL("/nope", server.url))).status).toBe(404);
   });
 

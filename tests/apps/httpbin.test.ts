@@ -388,14 +388,14 @@ describe("httpbin content", () => {
     expect((await req("/expect", { method: "POST", headers: { expect: "100-continue" }, body: "x" })).status).toBe(417);
   });
 
-  it("answers CORS preflights on every route", async () => {
-    const res = await req("/post", {
-      method: "OPTIONS",
-      headers: { origin: "http://a.test", "access-control-request-method": "POST" },
-    });
-    expect(res.status).toBe(204);
+  it("answers CORS preflights on every route, and on paths no route serves", async () => {
+    const preflight = { origin: "http://a.test", "access-control-request-method": "POST" };
+    const res = await req("/post", { method: "OPTIONS", headers: preflight });
+    expect([res.status, res.headers.get("allow")]).toEqual([200, "POST, OPTIONS"]);
     expect(res.headers.get("access-control-allow-origin")).toBe("http://a.test");
     expect(res.headers.get("access-control-allow-credentials")).toBe("true");
+    const nowhere = await req("/no/such/route", { method: "OPTIONS", headers: preflight });
+    expect([nowhere.status, nowhere.headers.get("access-control-allow-origin")]).toEqual([204, "http://a.test"]);
   });
 
   it("answers fixed documents with the caller's origin, or * without one", async () => {
@@ -409,6 +409,46 @@ describe("httpbin content", () => {
   it("lists the routes on the landing page", async () => {
     const page = await (await req("/")).text();
     for (const route of ["/get", "/digest-auth", "/range/{n}", "/stream-bytes"]) expect(page).toContain(route);
+  });
+});
+
+describe("httpbin's methods", () => {
+  it("answers a method the path is not served with 405 and Allow, as python-httpbin does", async () => {
+    for (const [method, path, allow] of [
+      ["DELETE", "/get", "GET, HEAD, OPTIONS"],
+      ["GET", "/post", "POST, OPTIONS"],
+      ["HEAD", "/post", "POST, OPTIONS"],
+      ["POST", "/cache", "GET, HEAD, OPTIONS"],
+      ["DELETE", "/response-headers", "GET, HEAD, POST, OPTIONS"],
+      ["POST", "/websocket/echo", "GET, HEAD, OPTIONS"],
+      ["PUT", "/json", "GET, HEAD, OPTIONS"],
+    ]) {
+      const res = await req(path as string, { method });
+      expect([method, path, res.status, res.headers.get("allow")]).toEqual([method, path, 405, allow]);
+      expect(res.headers.get("access-control-allow-origin")).toBe("*");
+    }
+  });
+
+  it("answers a plain OPTIONS with 200 and Allow where the path is served, 404 where it is not", async () => {
+    const get = await req("/get", { method: "OPTIONS" });
+    expect([get.status, get.headers.get("allow"), await get.text()]).toEqual([200, "GET, HEAD, OPTIONS", ""]);
+    const anything = await req("/anything/x", { method: "OPTIONS" });
+    expect(anything.headers.get("allow")).toBe("GET, HEAD, POST, PUT, PATCH, DELETE, TRACE, OPTIONS");
+    expect((await req("/no/such/route", { method: "OPTIONS" })).status).toBe(404);
+    expect((await req("/no/such/route", { method: "POST" })).status).toBe(404);
+  });
+
+  it("answers a websocket route asked without a handshake with 400 saying why, not 404", async () => {
+    const plain = await req("/websocket/echo");
+    expect([plain.status, await plain.text()]).toEqual([
+      400,
+      "Bad Request: this is a websocket route: the request needs Upgrade: websocket\n",
+    ]);
+    const noKey = await req("/graph-data", { headers: { upgrade: "websocket", connection: "Upgrade" } });
+    expect([noKey.status, await noKey.text()]).toEqual([
+      400,
+      "Bad Request: the websocket handshake has no Sec-WebSocket-Key\n",
+    ]);
   });
 });
 

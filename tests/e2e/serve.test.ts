@@ -8,6 +8,7 @@ import { describe, expect, it, setDefaultTimeout } from "bun:test";
 import { existsSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { freePort, Proc, tempDir } from "../helpers/proc.ts";
+import { rawRequest } from "../helpers/raw-http.ts";
 
 // The preload's default timeout reaches only the first test file of a run (Bun 1.4.4).
 setDefaultTimeout(60_000);
@@ -63,6 +64,9 @@ describe("pulsar serve", () => {
     const teapot = await fetch(`${url}/teapot`);
     expect(teapot.status).toBe(418);
     expect(await teapot.text()).toBe("short and stout");
+    // Without Host (HTTP/1.0) Bun's URL is only the path: the app gets it at the bound address.
+    const hostless = await rawRequest(Number(new URL(url).port), "GET /hi/bob HTTP/1.0\r\n\r\n");
+    expect([hostless.status, JSON.parse(hostless.body).hi]).toEqual([200, "bob"]);
     // hono/logger writes each request to the worker's stdout, which the arbiter passes on.
     await arb.waitFor(/--> GET \/hi\/ada \S*200/);
   });

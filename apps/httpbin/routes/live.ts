@@ -3,11 +3,19 @@
  * the original's websocket graph (/graph-data, drawn live by the /graph page),
  * and the original's streamed /upload.
  */
-import { Hono } from "hono";
+import { Hono, type MiddlewareHandler } from "hono";
 import { upgradeWebSocket } from "hono/bun";
 import { streamSSE } from "hono/streaming";
+import { handshakeError, handshakeFailed } from "../../../src/ws/handshake.ts";
 import { base, body } from "../info.ts";
 import { GRAPH_PAGE } from "./graph-page.ts";
+
+/**
+ * Before a websocket route: a request that is no handshake gets a 400 saying why, not the
+ * router's 404 (Hono's upgradeWebSocket passes on what Bun would not upgrade). After it,
+ * `handshakeFailed` answers what Bun refused all the same.
+ */
+const handshake: MiddlewareHandler = async (c, next) => handshakeError(c.req.raw) ?? next();
 
 export function live(bodyLimit: number): Hono {
   const r = new Hono();
@@ -27,23 +35,27 @@ export function live(bodyLimit: number): Hono {
 
   r.get(
     "/websocket/echo",
+    handshake,
     upgradeWebSocket(() => ({
       onMessage(event, ws) {
         ws.send(event.data as string);
       },
     })),
+    handshakeFailed,
   );
 
   // Each message gets 100 random points [[i, value]], as in the original.
   let step = 0;
   r.get(
     "/graph-data",
+    handshake,
     upgradeWebSocket(() => ({
       onMessage(_event, ws) {
         const points = Array.from({ length: 100 }, () => [step++, Math.random()]);
         ws.send(JSON.stringify(points));
       },
     })),
+    handshakeFailed,
   );
   r.get("/graph", (c) => c.html(GRAPH_PAGE));
 
