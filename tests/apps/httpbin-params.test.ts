@@ -32,6 +32,8 @@ describe("httpbin's counts in paths", () => {
       "/redirect/abc",
       "/relative-redirect/-1",
       "/absolute-redirect/x",
+      "/links/abc",
+      "/links/3/x",
     ])
       expect([path, (await req(path)).status]).toEqual([path, 404]);
   });

@@ -119,6 +119,7 @@ const CASES: Case[] = [
   { path: "/stream/abc", check: "none" },
   { path: "/stream/-1", check: "none" },
   { path: "/bytes/abc", check: "none" },
+  { path: "/links/abc", check: "none" },
   { path: "/stream-bytes/abc", check: "none" },
   { path: "/range/abc", check: "none" },
   { path: "/cache/abc", check: "none" },

@@ -94,7 +94,7 @@ export const STATIC: Map<string, [string, string]> = new Map([
 for (const [path, [text, type]] of STATIC)
   documents.get(path, () => new Response(text, { headers: { "content-type": type } }));
 
-documents.get("/links/:n/:offset?", (c) => {
+documents.get("/links/:n{[0-9]+}/:offset{[0-9]+}?", (c) => {
   const n = Math.min(Math.max(Math.floor(Number(c.req.param("n")) || 0), 0), 200);
   if (c.req.param("offset") === undefined) return c.redirect(`/links/${n}/0`, 302); // httpbin's canonical page
   const offset = Math.floor(Number(c.req.param("offset") ?? 0)) || 0;
