@@ -85,7 +85,7 @@ export class HttpServer extends Application {
     let draining = false;
     const fetch = (req: Request, server: Server<unknown>) => {
       actor.countRequest();
-      if (isRelative(req)) [req, server] = withAbsoluteUrl(req, server);
+      if (app.absoluteUrl && isRelative(req)) [req, server] = withAbsoluteUrl(req, server);
       const res = app.fetch(req, server);
       if (!draining && !expectsContinue(req)) return res;
       const close = (r: Response | undefined) => (draining || !req.bodyUsed ? closing(r) : r);
