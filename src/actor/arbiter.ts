@@ -251,8 +251,10 @@ export class Arbiter {
       reload: () => this.reload(),
       ...lockCommands((aid) => this.findWorker(aid)?.mailbox.port),
       scale: (_ctx, n: number, app?: string) => {
-        const monitors = app ? [this.monitors.get(app)] : [...this.monitors.values()];
+        // Without --app, every app with a pool (one running inside the arbiter has none).
+        const monitors = app ? [this.monitors.get(app)] : [...this.monitors.values()].filter((m) => !m.inline);
         if (monitors.some((m) => !m)) throw new ActorNotFoundError(`no app "${app}"`);
+        if (monitors.length === 0) throw new ConfigError("no app has a pool to scale: they all run inside the arbiter");
         return Object.fromEntries(monitors.map((m) => [m?.name, m?.scale(n)]));
       },
     };
@@ -400,7 +402,7 @@ export class Arbiter {
           break;
         case "SIGTTIN":
         case "SIGTTOU":
-          for (const m of this.monitors.values()) m.scale(m.target + (sig === "SIGTTIN" ? 1 : -1));
+          for (const m of this.monitors.values()) m.step(sig === "SIGTTIN" ? 1 : -1);
           break;
       }
     }

@@ -7,7 +7,8 @@
 
 import { type Hooks, runHook } from "../config/hooks.ts";
 import type { AppSettings, GlobalSettings } from "../config/resolve.ts";
-import { BootError, EXIT } from "../errors.ts";
+import { MAX_WORKERS } from "../config/settings.ts";
+import { BootError, ConfigError, EXIT } from "../errors.ts";
 import type { Dispatcher } from "../ipc/mailbox.ts";
 import { Actor, newAid } from "./actor.ts";
 import type { Application } from "./application.ts";
@@ -277,14 +278,44 @@ export class Monitor {
     return this.#rolling;
   }
 
-  /** Set the pool size (TTIN/TTOU, `pulsar scale`, `config set workers`). */
+  /** The app runs inside the arbiter: there is no pool. */
+  get inline(): boolean {
+    return this.cfg.concurrency === "inline";
+  }
+
+  /**
+   * Set the pool size (`pulsar scale`, `config set workers`; TTIN/TTOU go
+   * through `step`). A size outside 1…MAX_WORKERS is refused: `scale 5000`
+   * would fork until the machine stops answering, the arbiter included.
+   */
   scale(n: number): number {
-    if (this.cfg.concurrency === "inline") return this.target;
-    this.target = Math.max(1, Math.floor(n));
+    if (this.inline)
+      throw new ConfigError(`${this.name} runs inside the arbiter (--workers 0): it has no pool to scale`);
+    if (!Number.isInteger(n) || n < 1 || n > MAX_WORKERS)
+      throw new ConfigError(
+        `${this.name}: workers must be a whole number from 1 to ${MAX_WORKERS}, not ${JSON.stringify(n)}`,
+      );
+    this.target = n;
     this.cfg.workers = this.target;
     this.log.info(`scaling to ${this.target} workers`);
     this.manageWorkers();
     return this.target;
+  }
+
+  /** One worker more (TTIN) or fewer (TTOU), within 1…MAX_WORKERS: a signal at a bound is logged and ignored. */
+  step(by: 1 | -1): number {
+    if (this.inline) {
+      this.log.warn(`${this.name} runs inside the arbiter (--workers 0): TTIN and TTOU do not apply`);
+      return this.target;
+    }
+    const n = this.target + by;
+    if (n < 1 || n > MAX_WORKERS) {
+      this.log.warn(
+        `${this.name} stays at ${this.target} workers (${by > 0 ? "at most" : "at least"} ${by > 0 ? MAX_WORKERS : 1})`,
+      );
+      return this.target;
+    }
+    return this.scale(n);
   }
 
   /** Stop every worker gracefully and resolve when all have exited. */

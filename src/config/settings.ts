@@ -5,6 +5,9 @@
  */
 import { BIND_RE } from "../server/bind.ts";
 
+/** The most workers one app may have: `--workers`, and `pulsar scale`, TTIN and `config set workers` at run time. */
+export const MAX_WORKERS = 1024;
+
 export type SettingType = "string" | "int" | "number" | "boolean" | "enum" | "list";
 
 export interface Setting {
@@ -165,7 +168,7 @@ const table: Setting[] = [
     short: "w",
     type: "int",
     min: 0,
-    max: 1024,
+    max: MAX_WORKERS,
     default: 1,
     scope: "app",
     section: "workers",

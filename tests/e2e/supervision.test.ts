@@ -270,6 +270,36 @@ describe("control commands", () => {
     expect((await cli("stop")).code).toBe(0);
     expect(await arb.exitCode(5000)).toBe(0);
   });
+
+  it("refuses a pool size outside 1…1024 (scale 5000 would fork until the machine stops), and keeps the pool", async () => {
+    using dir = tempDir();
+    const pid = join(dir.path, "a.pid");
+    await using arb = await Proc.binary(["run", "philosophers", "--workers", "2", "--pid-file", pid, ...quiet]);
+    const before = await arb.waitChildren(2);
+    const cli = async (...args: string[]) => {
+      await using p = await Proc.binary([...args, "--pid-file", pid]);
+      return { code: await p.exitCode(60_000), out: p.output };
+    };
+    const huge = await cli("scale", "5000");
+    expect(huge.code).toBe(2);
+    expect(huge.out).toContain("philosophers: workers must be a whole number from 1 to 1024, not 5000");
+    expect((await cli("scale", "0")).code).toBe(2);
+    await Bun.sleep(500);
+    expect(arb.children().sort()).toEqual([...before].sort());
+  });
+
+  it("says an app run inside the arbiter (--workers 0) has no pool to scale", async () => {
+    using dir = tempDir();
+    const pid = join(dir.path, "a.pid");
+    await using arb = await Proc.binary(["run", "hello", "--bind", "127.0.0.1:0", "--workers", "0", "--pid-file", pid]);
+    await until(() => arb.output.includes("arbiter ready"));
+    await using p = await Proc.binary(["scale", "3", "--app", "hello", "--pid-file", pid]);
+    expect(await p.exitCode(60_000)).toBe(2);
+    expect(p.output).toContain("hello runs inside the arbiter (--workers 0): it has no pool to scale");
+    arb.signal("SIGTTIN");
+    await until(() => arb.output.includes("TTIN and TTOU do not apply"));
+    expect(arb.children()).toEqual([]);
+  });
 });
 
 describe("the worker guard", () => {
