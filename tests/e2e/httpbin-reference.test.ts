@@ -138,6 +138,11 @@ const CASES: Case[] = [
   { path: "/image", headers: { accept: "image/webp" }, check: "none" },
   { path: "/image", headers: { accept: "image/png" }, check: "none" },
   { path: "/image", headers: { accept: "text/nothing" }, check: "none" },
+  // Its order of preference, not the header's; */* alone (curl's default) is a 406 there.
+  { path: "/image", headers: { accept: "image/png, image/webp" }, check: "none", same: ["content-type"] },
+  { path: "/image", headers: { accept: "image/jpeg, image/svg+xml" }, check: "none", same: ["content-type"] },
+  { path: "/image", headers: { accept: "image/*" }, check: "none", same: ["content-type"] },
+  { path: "/image", headers: { accept: "*/*" }, check: "none" },
   { path: "/image/jpeg", check: "none" },
   { path: "/image/png", check: "none" },
   { path: "/image/webp", check: "none" },

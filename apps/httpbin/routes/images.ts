@@ -5,11 +5,12 @@ import png from "../assets/pig.png" with { type: "file" };
 import svg from "../assets/pig.svg" with { type: "file" };
 import webp from "../assets/pig.webp" with { type: "file" };
 
+/** In python-httpbin's order of preference for /image: the first type Accept names wins. */
 const IMAGES: Record<string, [string, string]> = {
-  png: [png, "image/png"],
-  jpeg: [jpeg, "image/jpeg"],
   webp: [webp, "image/webp"],
   svg: [svg, "image/svg+xml"],
+  jpeg: [jpeg, "image/jpeg"],
+  png: [png, "image/png"],
 };
 
 const serve = (kind: string) => {
@@ -20,9 +21,11 @@ const serve = (kind: string) => {
 export const images = new Hono();
 
 images.get("/image", (c) => {
-  const accept = c.req.header("accept") ?? "";
+  // As python-httpbin: no Accept is a PNG, and so is image/*; */* alone names no image type (406).
+  const accept = c.req.header("accept")?.toLowerCase();
+  if (!accept) return serve("png");
   for (const [kind, [, type]] of Object.entries(IMAGES)) if (accept.includes(type)) return serve(kind);
-  if (accept.includes("image/*") || accept === "" || accept.includes("*/*")) return serve("png");
+  if (accept.includes("image/*")) return serve("png");
   return c.json(
     {
       message: "Client did not request a supported media type.",
