@@ -1,4 +1,5 @@
 /** citty argument definitions generated from the settings table (for parsing and for --help). */
+import { existsSync } from "node:fs";
 import type { ArgsDef } from "citty";
 import { allSettings, describeAccepted, envOf, flagOf, type Setting } from "../config/settings.ts";
 import { ConfigError } from "../errors.ts";
@@ -43,11 +44,40 @@ export const controlArgs = {
   "control-socket": { type: "string", description: "path of the arbiter's control socket" },
 } as const satisfies ArgsDef;
 
+/** The pid file `--daemon` writes when given none: control commands look beside it first. */
+export const DEFAULT_PID_FILE = "pulsar.pid";
+
+/**
+ * Where a control command finds the arbiter: --control-socket, --pid-file (or
+ * their env variables); with neither, ./pulsar.pid when it exists (a `--daemon`
+ * started in this folder); else `controlPath`'s per-user default.
+ */
 export function controlSettings(args: Record<string, unknown>) {
-  return {
-    pid_file: String(args["pid-file"] ?? process.env.PULSAR_PID_FILE ?? ""),
-    control_socket: String(args["control-socket"] ?? process.env.PULSAR_CONTROL_SOCKET ?? ""),
-  };
+  const control_socket = String(args["control-socket"] ?? process.env.PULSAR_CONTROL_SOCKET ?? "");
+  let pid_file = String(args["pid-file"] ?? process.env.PULSAR_PID_FILE ?? "");
+  if (!pid_file && !control_socket && existsSync(DEFAULT_PID_FILE)) pid_file = DEFAULT_PID_FILE;
+  return { pid_file, control_socket };
+}
+
+/**
+ * Refuse what `command` does not take, with one line: an option not in `def`,
+ * or a word past the `takes` positionals it has (citty would ignore both).
+ */
+export function refuseExtra(command: string, def: ArgsDef, rawArgs: string[], positionals: string[], takes = 0): void {
+  const known = new Set(["help", "h"]);
+  for (const [name, d] of Object.entries(def)) {
+    if (d.type === "positional") continue;
+    known.add(name);
+    for (const a of ["alias" in d ? (d.alias ?? []) : []].flat()) known.add(a);
+  }
+  for (const token of rawArgs) {
+    if (token === "--") break;
+    const m = /^--?(?:no-)?([^=]+)/.exec(token);
+    if (m?.[1] && !/^-\d/.test(token) && !known.has(m[1]))
+      throw new ConfigError(`unknown option ${token.split("=")[0]} (see pulsar ${command} --help)`);
+  }
+  const extra = positionals[takes];
+  if (extra !== undefined) throw new ConfigError(`unexpected argument "${extra}" (see pulsar ${command} --help)`);
 }
 
 export function needInt(value: unknown, what: string): number {

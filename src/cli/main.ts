@@ -4,10 +4,10 @@
  * with the worker's identity in its environment, and `start()` becomes that
  * worker instead of an arbiter.
  */
-import { type CommandDef, defineCommand, runCommand, showUsage } from "citty";
-import { EXIT, exitCodeOf, PulsarError } from "../errors.ts";
+import { type ArgsDef, type CommandDef, defineCommand, runCommand } from "citty";
+import { ConfigError, EXIT, exitCodeOf, PulsarError } from "../errors.ts";
 import { VERSION } from "../version.ts";
-import { renderHelp, type UsageSection } from "./usage.ts";
+import { plain, renderHelp, type UsageSection } from "./usage.ts";
 
 // Lazy: a worker of `run hello` needs neither `serve` (and the embedded hono) nor the control client.
 const control = () => import("./commands/control.ts");
@@ -39,7 +39,7 @@ export async function cli(argv: string[] = process.argv.slice(2)): Promise<void>
     return;
   }
   const load = first ? subCommands[first] : undefined;
-  if (!first || first === "--help" || first === "-h") return showUsage(main);
+  if (!first || first === "--help" || first === "-h") return console.log(`${await renderHelp(main, undefined, [])}\n`);
   const sub = await load?.();
   if (!sub) {
     console.error(`pulsar: unknown command "${first}"; try pulsar --help`);
@@ -52,10 +52,24 @@ export async function cli(argv: string[] = process.argv.slice(2)): Promise<void>
       return;
     }
     await runCommand(main, { rawArgs: argv });
-  } catch (err) {
+  } catch (thrown) {
+    const err = (thrown as Error)?.name === "CLIError" ? await usageError(first, sub, thrown as Error) : thrown;
     console.error(`pulsar: ${err instanceof PulsarError ? err.message : ((err as Error).stack ?? String(err))}`);
     process.exit(exitCodeOf(err));
   }
+}
+
+/** citty's complaint about the arguments of `command`, as one line that says what is missing (exit code 2). */
+async function usageError(command: string, sub: CommandDef, err: Error): Promise<ConfigError> {
+  const see = `see pulsar ${command} --help`;
+  const missing = /^Missing required positional argument: (\w+)/.exec(err.message)?.[1];
+  const args = (typeof sub.args === "function" ? await sub.args() : sub.args) as ArgsDef | undefined;
+  const positional = Object.entries(args ?? {}).find(([name]) => name.toUpperCase() === missing)?.[1];
+  if (missing && positional?.description)
+    return new ConfigError(
+      `missing ${positional.description.replace(/ \(.*\)$/, "")} (pulsar ${command} ${missing}); ${see}`,
+    );
+  return new ConfigError(`${plain(err.message)}; ${see}`);
 }
 
 if (import.meta.main || !Bun.isMainThread) await cli();

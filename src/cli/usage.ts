@@ -3,7 +3,7 @@
  * apps; each named app's own settings), in citty's look.
  */
 import { type CommandDef, renderUsage } from "citty";
-import { allSettings, flagOf, type Setting } from "../config/settings.ts";
+import { allSettings, envOf, flagOf, getSetting, type Setting } from "../config/settings.ts";
 import { settingDescription } from "./args.ts";
 
 /** A titled block after the options: one line of text, then a column of names and their help. */
@@ -15,11 +15,14 @@ export interface UsageSection {
   width?: number;
 }
 
-// citty's own rule, so that our sections are coloured exactly when its usage is.
+// citty's rule, and a terminal on stdout: citty colours a pipe too, so its usage is made plain when we do not colour.
 const noColor = (() => {
   const env = process.env;
-  return env.NO_COLOR === "1" || env.TERM === "dumb" || !!env.TEST || !!env.CI;
+  return !!env.NO_COLOR || env.TERM === "dumb" || !!env.TEST || !!env.CI || !process.stdout.isTTY;
 })();
+
+/** `text` without its colour codes (citty's usage and its error messages). */
+export const plain = (text: string) => Bun.stripANSI(text);
 const paint =
   (open: number, close = 39) =>
   (t: string) =>
@@ -47,12 +50,47 @@ function columns(rows: [string, string][], least = 0): string {
 }
 
 /** The usage of `cmd`, followed by `sections`. */
-export async function renderHelp(cmd: CommandDef, parent: CommandDef, sections: UsageSection[]): Promise<string> {
-  const out = [await renderUsage(cmd, parent)];
+export async function renderHelp(
+  cmd: CommandDef,
+  parent: CommandDef | undefined,
+  sections: UsageSection[],
+): Promise<string> {
+  const usage = await renderUsage(cmd, parent);
+  const out = [noColor ? plain(usage) : usage];
   for (const { title, text, rows, width } of sections) {
     out.push(heading(title), "");
     if (text) out.push(`  ${gray(text)}`, "");
     if (rows.length) out.push(columns(rows, width), "");
+  }
+  return out.join("\n");
+}
+
+/**
+ * The `--help` of a script that starts an arbiter (`bun hello.ts --help`): the
+ * settings it parses from its argv, those of `apps` in their own sections.
+ */
+export function scriptUsage(program: string, apps: string[]): string {
+  const shared = allSettings().filter((s) => !s.app);
+  const width = Math.max(0, ...shared.map((s) => settingRow(s)[0].length));
+  const workers = getSetting("workers");
+  const [app] = apps;
+  const prefixed = app && workers ? ` One app's own value: --${app}-workers, ${envOf(workers, app)}.` : "";
+  const out = [
+    gray(`Settings come from these flags, PULSAR_* variables and --config, over the script's own.${prefixed}`),
+    "",
+    `${heading("USAGE")} ${cyan(`${program} [OPTIONS]`)}`,
+    "",
+    heading("OPTIONS"),
+    "",
+    columns(
+      [["-h, --help", "Show this help"], ["-v, --version", "Show the version of pulsar"], ...shared.map(settingRow)],
+      width,
+    ),
+    "",
+  ];
+  for (const app of apps) {
+    const own = allSettings().filter((s) => s.app === app);
+    if (own.length) out.push(heading(`${app.toUpperCase()} OPTIONS`), "", columns(own.map(settingRow), width), "");
   }
   return out.join("\n");
 }

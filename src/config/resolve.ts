@@ -5,8 +5,11 @@
  *   file `workers` < file `httpbin.workers`, PULSAR_WORKERS < PULSAR_HTTPBIN_WORKERS,
  *   --workers < --httpbin-workers.
  */
+import { basename, relative } from "node:path";
 import { parseArgs } from "citty";
-import { ConfigError } from "../errors.ts";
+import { scriptUsage } from "../cli/usage.ts";
+import { ConfigError, EXIT } from "../errors.ts";
+import { VERSION } from "../version.ts";
 import type { ConfigFile } from "./config-file.ts";
 import { ARBITER_HOOKS, type HookName, type Hooks, isHookName } from "./hooks.ts";
 import { allSettings, envOf, flagOf, getSetting, type Setting } from "./settings.ts";
@@ -57,7 +60,9 @@ export interface CliValues {
 
 /**
  * Parse `argv` (flags after the command) against the table, with prefixed
- * flags for each of `apps`. Values stay raw; unknown flags are a ConfigError.
+ * flags for each of `apps`. Unknown flags and stray words are a ConfigError.
+ * `--help` and `--version` (a script's argv: the CLI answers them itself)
+ * print and exit 0.
  */
 export function parseCli(
   argv: string[],
@@ -78,13 +83,18 @@ export function parseCli(
     }
   }
   for (const [flag, type] of Object.entries(extraFlags)) def[flag] = { type };
-  for (const token of argv) {
-    if (token === "--") break;
+  const flags = argv.includes("--") ? argv.slice(0, argv.indexOf("--")) : argv;
+  if (flags.includes("--help") || flags.includes("-h")) exitWith(scriptUsage(program(), apps));
+  if (flags.includes("--version") || flags.includes("-v")) exitWith(`pulsar ${VERSION} (bun ${Bun.version})`);
+  for (const token of flags) {
     const m = /^--(?:no-)?([^=]+)/.exec(token);
-    if (m?.[1] && !(m[1] in def) && !["help", "version"].includes(m[1]))
-      throw new ConfigError(`unknown option --${m[1]} (see --help)`);
+    if (m?.[1] && !(m[1] in def)) throw new ConfigError(`unknown option --${m[1]} (see --help)`);
   }
   const parsed = parseArgs(argv, def as never) as Record<string, unknown> & { _: string[] };
+  // Words after `--` are the script's own; any other would be silently ignored.
+  const afterDashes = Math.max(0, argv.length - flags.length - 1);
+  const [stray] = parsed._.slice(0, parsed._.length - afterDashes);
+  if (stray !== undefined) throw new ConfigError(`unexpected argument "${stray}" (see --help)`);
   const cli: CliValues = { shared: {}, perApp: new Map(), positionals: parsed._ };
   for (const [flag, owner] of owners) {
     const raw = owner.setting.type === "list" ? (repeated(argv, flag) ?? parsed[flag]) : parsed[flag];
@@ -98,6 +108,18 @@ export function parseCli(
   }
   for (const flag of Object.keys(extraFlags)) if (parsed[flag] !== undefined) cli.shared[flag] = parsed[flag];
   return cli;
+}
+
+function exitWith(text: string): never {
+  console.log(text);
+  process.exit(EXIT.OK);
+}
+
+/** How the program was started, for its usage: `bun hello.ts`, or the compiled binary's name. */
+function program(): string {
+  const script = process.argv[1] ?? "";
+  if (!script || script.startsWith("/$bunfs/")) return basename(process.execPath);
+  return `bun ${relative(process.cwd(), script) || script}`;
 }
 
 /** Every value of a list flag given several times (`--upstream a --upstream b`), joined; citty keeps only the last. */

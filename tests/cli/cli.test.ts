@@ -4,7 +4,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { BUILTIN_APPS } from "../../src/cli/apps.ts";
 import { VERSION } from "../../src/version.ts";
-import { Proc, ROOT, tempDir } from "../helpers/proc.ts";
+import { freePort, Proc, ROOT, tempDir } from "../helpers/proc.ts";
 
 async function pulsar(args: string[], env: Record<string, string> = {}, cwd?: string) {
   await using p = await Proc.binary(args, { env, cwd });
@@ -176,5 +176,104 @@ export default () => new Response("hi");
     const { code, out } = await pulsar(["run", "--config", config]);
     expect(code).toBe(2);
     expect(out).toBe('pulsar: unknown setting "wrkers" in the config file\n');
+  });
+
+  it("colours --help only on a terminal: piped, it is plain text", async () => {
+    const plainEnv = { NO_COLOR: undefined, CI: undefined, TEST: undefined, TERM: "xterm-256color" };
+    for (const args of [["--help"], ["run", "--help"], ["run", "proxy", "--help"]]) {
+      await using p = await Proc.binary(args, { env: plainEnv });
+      expect(await p.exitCode()).toBe(0);
+      expect(p.output).toContain("USAGE");
+      expect(p.output).not.toContain("\u001B[");
+    }
+  });
+});
+
+describe("bad arguments: one line, exit code 2", () => {
+  it.each([
+    [["serve"], "pulsar: missing the script to serve (pulsar serve FILE); see pulsar serve --help\n"],
+    [["scale"], "pulsar: missing the number of workers (pulsar scale N); see pulsar scale --help\n"],
+    [["scale", "-1"], 'pulsar: the number of workers must be a whole number ≥ 0, not "-1"\n'],
+    [["scale", "2", "3"], 'pulsar: unexpected argument "3" (see pulsar scale --help)\n'],
+    [["info", "extra"], 'pulsar: unexpected argument "extra" (see pulsar info --help)\n'],
+    [["stop", "extra"], 'pulsar: unexpected argument "extra" (see pulsar stop --help)\n'],
+    [["reload", "extra"], 'pulsar: unexpected argument "extra" (see pulsar reload --help)\n'],
+    [["info", "--jsn"], "pulsar: unknown option --jsn (see pulsar info --help)\n"],
+    [["run", "hello", "--bind", "127.0.0.1:0", "extra"], 'pulsar: unexpected argument "extra" (see --help)\n'],
+    [["serve", "app.ts", "extra"], 'pulsar: unexpected argument "extra" (see --help)\n'],
+  ])("pulsar %p", async (args, line) => {
+    using dir = tempDir();
+    await Bun.write(join(dir.path, "app.ts"), "export default () => new Response('hi');\n");
+    // A pid file of its own, so that no command can reach another arbiter on this machine.
+    const { code, out } = await pulsar(args, { PULSAR_PID_FILE: join(dir.path, "none.pid") }, dir.path);
+    expect({ code, out }).toEqual({ code: 2, out: line });
+  });
+
+  it("refuses scale --app with an app the arbiter does not run, naming those it runs", async () => {
+    using dir = tempDir();
+    await using arb = await Proc.run("hello", dir.path);
+    await arb.url();
+    const { code, out } = await pulsar(["scale", "2", "--app", "nope", "--pid-file", join(dir.path, "a.pid")]);
+    expect({ code, out }).toEqual({ code: 2, out: 'pulsar: unknown app "nope": the arbiter runs hello\n' });
+  });
+});
+
+describe("a config file in a folder with no node_modules", () => {
+  it("imports pulsar from the binary with run -c, as with serve -c", async () => {
+    using dir = tempDir();
+    await Bun.write(
+      join(dir.path, "imp.config.ts"),
+      `import { VERSION } from "pulsar";
+export default { apps: ["hello"], bind: ["127.0.0.1:0"], log_level: "warn", when_ready: () => console.log(\`ready with pulsar \${VERSION}\`) };
+`,
+    );
+    await using arb = await Proc.binary(["run", "-c", "imp.config.ts", "--pid-file", join(dir.path, "a.pid")], {
+      cwd: dir.path,
+    });
+    await arb.waitFor(/ready with pulsar|pulsar: /);
+    expect(arb.output).toBe(`ready with pulsar ${VERSION}\n`);
+    arb.signal("SIGTERM");
+    expect(await arb.exitCode()).toBe(0);
+  });
+});
+
+describe("a script's argv", () => {
+  /** `bun examples/<name> …args` from the repository, on a port that must stay unbound. */
+  async function script(name: string, ...args: string[]) {
+    using dir = tempDir();
+    const port = freePort();
+    await using p = Proc.script(`examples/${name}`, [...args, "--bind", `127.0.0.1:${port}`], {
+      env: { NO_COLOR: "1", PULSAR_PID_FILE: join(dir.path, "none.pid") },
+    });
+    return { code: await p.exitCode(10_000), out: p.output, port };
+  }
+
+  it("answers --help with the settings it takes, and does not start", async () => {
+    const { code, out } = await script("hello.ts", "--help");
+    expect(code).toBe(0);
+    expect(out).toContain("USAGE bun examples/hello.ts [OPTIONS]");
+    expect(out).toMatch(/-w, --workers=<workers> +Workers per app/);
+    expect(out).toContain("--hello-workers");
+    expect(out).not.toContain("listening on");
+  });
+
+  it("lists its app's own settings with --help", async () => {
+    const { code, out } = await script("philosophers.ts", "-h");
+    expect(code).toBe(0);
+    expect(section(out, "PHILOSOPHERS OPTIONS")).toContain("--eating-period=<eating_period>");
+  });
+
+  it("answers --version with pulsar's and Bun's, and does not start", async () => {
+    expect(await script("hello.ts", "--version")).toMatchObject({
+      code: 0,
+      out: `pulsar ${VERSION} (bun ${Bun.version})\n`,
+    });
+  });
+
+  it("refuses a stray word with one line and exit code 2", async () => {
+    expect(await script("hello.ts", "extra")).toMatchObject({
+      code: 2,
+      out: 'pulsar: unexpected argument "extra" (see --help)\n',
+    });
   });
 });

@@ -85,4 +85,24 @@ describe("--daemon", () => {
     expect(await stop.exitCode(20_000)).toBe(0);
     await until(() => !alive(daemon.pid), 5000);
   });
+
+  it("is found by info and stop from its folder with no flags, through ./pulsar.pid", async () => {
+    using dir = tempDir();
+    // TMPDIR here: without the ./pulsar.pid lookup they would try this folder's default socket, never another arbiter's.
+    const env = { TMPDIR: dir.path, PULSAR_PID_FILE: undefined, PULSAR_CONTROL_SOCKET: undefined };
+    await using daemon = daemonOf(join(dir.path, "pulsar.pid"));
+    await using launcher = await Proc.binary(["run", "hello", "-D", "--bind", "127.0.0.1:0", ...quiet], {
+      cwd: dir.path,
+      env,
+    });
+    expect(await launcher.exitCode(70_000)).toBe(0);
+    expect(alive(daemon.pid)).toBe(true);
+    await using info = await Proc.binary(["info", "--json"], { cwd: dir.path, env });
+    expect(await info.exitCode()).toBe(0);
+    expect(JSON.parse(info.output).pid).toBe(daemon.pid);
+    await using stop = await Proc.binary(["stop"], { cwd: dir.path, env });
+    expect(await stop.exitCode(20_000)).toBe(0);
+    expect(stop.output).toBe(`stopped arbiter (pid ${daemon.pid})\n`);
+    await until(() => !alive(daemon.pid), 5000);
+  });
 });

@@ -18,6 +18,7 @@ export default defineCommand({
     ...settingArgs(),
   }),
   async run({ rawArgs }) {
+    await embedForConfig(rawArgs);
     const names = await appNames(rawArgs);
     if (!names.length) throw new ConfigError(`pulsar run needs an app: ${NAMES}`);
     const arb = arbiter();
@@ -31,6 +32,7 @@ export default defineCommand({
  * config file), each one's own settings, loading only those apps to learn them.
  */
 export async function helpSections(rawArgs: string[]): Promise<UsageSection[]> {
+  await embedForConfig(rawArgs);
   const names = await appNames(rawArgs);
   if (!names.length)
     return [{ title: "APPS", rows: Object.entries(BUILTIN_APPS).map(([name, app]) => [name, app.help]) }];
@@ -50,11 +52,25 @@ export async function helpSections(rawArgs: string[]): Promise<UsageSection[]> {
 async function appNames(rawArgs: string[]): Promise<string[]> {
   const names = leadingWords(rawArgs);
   if (names.length) return names;
-  const i = rawArgs.findIndex((f) => f === "--config" || f === "-c" || f.startsWith("--config="));
-  const path =
-    i < 0 ? process.env.PULSAR_CONFIG : rawArgs[i]?.includes("=") ? rawArgs[i]?.split("=")[1] : rawArgs[i + 1];
+  const path = configPath(rawArgs);
   const listed = path ? (await loadConfigFile(path)).apps : undefined;
   return Array.isArray(listed) ? listed.map(String) : [];
+}
+
+/** The config file named by --config (-c) or PULSAR_CONFIG, if any. */
+function configPath(rawArgs: string[]): string | undefined {
+  const i = rawArgs.findIndex((f) => f === "--config" || f === "-c" || f.startsWith("--config="));
+  if (i < 0) return process.env.PULSAR_CONFIG || undefined;
+  return rawArgs[i]?.includes("=") ? rawArgs[i]?.split("=")[1] : rawArgs[i + 1];
+}
+
+/**
+ * A config file is user code: its imports of `pulsar` and `hono` resolve to the
+ * copies in the binary, as a served script's do. Loaded only then, so that a
+ * worker of `run hello` does not load hono.
+ */
+async function embedForConfig(rawArgs: string[]): Promise<void> {
+  if (configPath(rawArgs)) (await import("../embedded.ts")).installEmbeddedModules();
 }
 
 async function loadApp(name: string): Promise<Application> {

@@ -17,7 +17,7 @@ export default defineCommand({
   },
   // A function, read when asked: `serve app.ts --help` then lists the settings the script defines.
   args: () => ({
-    file: { type: "positional", required: true, description: "the script (.ts or .js)" },
+    file: { type: "positional", required: true, description: "the script to serve (.ts or .js)" },
     ...settingArgs(),
   }),
   async run({ rawArgs }) {
