@@ -394,9 +394,10 @@ describe("one arbiter per pid file", () => {
       expect(await stop(pidFile)).toBe(0);
       await until(() => !alive(daemon.pid), 10_000);
     } finally {
-      if (daemon.pid && alive(daemon.pid)) {
-        for (const p of [daemon.pid, ...childrenOf(daemon.pid)]) process.kill(p, "SIGKILL");
-      }
+      // The first daemon, and a second one if it was let in (it took the pid file).
+      const taken = existsSync(pidFile) ? Number(readFileSync(pidFile, "utf8")) : 0;
+      for (const d of new Set([daemon.pid, taken]))
+        if (d && alive(d)) for (const p of [d, ...childrenOf(d)]) process.kill(p, "SIGKILL");
     }
   });
 
