@@ -5,7 +5,7 @@
  * actors. In a spawned worker the same `start()` runs that worker instead:
  * the entry point is re-run with the actor's identity in its environment.
  */
-import { readFileSync, unlinkSync, watch, writeFileSync } from "node:fs";
+import { watch } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { exportedProxyEnv } from "../client/proxy-env.ts";
 import { type ConfigFile, loadConfigFile } from "../config/config-file.ts";
@@ -30,10 +30,11 @@ import { probeFree } from "../server/probe.ts";
 import { Actor, type Command } from "./actor.ts";
 import type { Application } from "./application.ts";
 import { installCommands } from "./commands.ts";
-import { controlPath, listenControl } from "./control.ts";
+import { controlAnswers, controlPath, listenControl } from "./control.ts";
 import { checkCredentials } from "./credentials.ts";
-import { DAEMON_ENV, daemonize, tellLauncherReady } from "./daemon.ts";
+import { DAEMON_ENV, daemonize, daemonPidFile, tellLauncherReady } from "./daemon.ts";
 import { Monitor } from "./monitor.ts";
+import { removePidFile, runningArbiter, writePidFile } from "./pid-file.ts";
 import { setProcessTitle } from "./proctitle.ts";
 import { type SpawnOptions, setRuntime } from "./runtime.ts";
 import { WorkerHandle } from "./worker-handle.ts";
@@ -51,7 +52,19 @@ export interface StartOptions {
   exit?: boolean;
 }
 
-const SIGNALS = ["SIGINT", "SIGTERM", "SIGQUIT", "SIGHUP", "SIGTTIN", "SIGTTOU"] as const;
+// USR1, USR2 and ABRT too: unhandled, each would kill the arbiter without a drain, and logrotate
+// (USR1) or a habit from gunicorn (USR2) sends them to a healthy server.
+const SIGNALS = [
+  "SIGINT",
+  "SIGTERM",
+  "SIGQUIT",
+  "SIGABRT",
+  "SIGHUP",
+  "SIGTTIN",
+  "SIGTTOU",
+  "SIGUSR1",
+  "SIGUSR2",
+] as const;
 type SignalName = (typeof SIGNALS)[number];
 
 export class Arbiter {
@@ -77,8 +90,8 @@ export class Arbiter {
   #exitProcess = true;
   #listeners: [SignalName, () => void][] = [];
   #watcher: { close(): void } | null = null;
-  /** It reached running: only then is there a "Bye" to say (a failed start has said why already). */
-  #ran = false;
+  /** It reached running or was asked to stop: only then is there a "Bye" to say (a failed start has said why already). */
+  #bye = false;
 
   constructor(readonly options: ArbiterOptions = {}) {
     this.actor = new Actor("arbiter", "arbiter", {}, { info: () => this.info(), stop: () => this.stop() });
@@ -151,12 +164,22 @@ export class Arbiter {
       }
       planned.push([app, cfg, hooks]);
     }
+    // Exit code 2 rather than 0: the command could not do what it was asked (run these apps), and
+    // the cause is the configuration's own verdict. A 0 would tell a script (`pulsar run … && …`),
+    // the --daemon launcher or a supervisor that the apps run. An arbiter given no apps at all
+    // (a script that only spawns actors) is left alone.
+    if (this.apps.length > 0 && planned.length === 0)
+      throw new ConfigError(`on_config vetoed ${names.join(", ")}: no app is left to run`);
     // Refused here, before any spawn (and before --daemon detaches), with exit code 2.
     const creds = checkCredentials(
       this.cfg,
       planned.map(([app, cfg]) => ({ name: app.name, concurrency: cfg.concurrency })),
     );
+    const pidFile = this.#pidFile();
+    await this.#refuseSecondArbiter(pidFile);
     if (this.cfg.daemon && !process.env[DAEMON_ENV]) await daemonize(this.cfg);
+    // From here a signal stops (or is deferred) in order, rather than killing a half-booted arbiter.
+    this.#installSignals();
     if (creds) this.log.info(`workers switch to uid ${creds.uid}, gid ${creds.gid} once bound`);
 
     const host = {
@@ -173,6 +196,7 @@ export class Arbiter {
     // pid file and the control socket are written, so a refused instance leaves the running one's.
     const listens = monitors.map((m) => ({ name: m.name, listens: m.app.listens(m.cfg) }));
     if (!(await this.#booted(probeFree(listens)))) return;
+    if (this.state !== "starting") return; // stopped while probing
 
     setProcessTitle(`${this.cfg.process_name}: arbiter`);
     setRelay(this.relay);
@@ -187,19 +211,27 @@ export class Arbiter {
           .catch((err) => this.log.warn(`notify ${to}.${cmd}: ${(err as Error).message}`));
       },
     });
-    this.#writePidFile();
-    this.#control = await listenControl(controlPath(this.cfg), (cmd, args) =>
+    // The control socket before the pid file: if another arbiter took it since the check above,
+    // we leave with its pid file untouched.
+    const sock = controlPath({ ...this.cfg, pid_file: pidFile });
+    this.#control = await listenControl(sock, (cmd, args) =>
       Promise.resolve().then(() => this.actor.dispatch(cmd, args, "control")),
     );
-    if (!this.#control)
-      this.log.warn(`${controlPath(this.cfg)} belongs to another running arbiter; use --pid-file to reach this one`);
-    this.#installSignals();
+    if (!this.#control) {
+      if (pidFile || this.cfg.control_socket) throw new BootError(alreadyRunning(`on ${sock}`, pidFile));
+      this.log.warn(`${sock} belongs to another running arbiter; use --pid-file to reach this one`);
+    }
+    if (this.state !== "starting") return this.#control?.close(); // stopped meanwhile
+    if (pidFile) {
+      this.cfg.pid_file = resolve(pidFile);
+      writePidFile(this.cfg.pid_file);
+    }
 
     if (!(await this.#booted(Promise.all(monitors.map((m) => m.start()))))) return;
     if (this.state !== "starting") return; // a signal came in while booting
     this.state = "running";
     this.actor.state = "running";
-    this.#ran = true;
+    this.#bye = true;
     for (const sig of this.#deferred.splice(0)) this.#enqueue(sig);
     if (this.cfg.reload) this.#watch();
     // The arbiter's when_ready, then each app's own (set in its code or its config file section).
@@ -325,6 +357,7 @@ export class Arbiter {
   /** Stop everything gracefully, then exit with `code` (unless started with `exit: false`). */
   stop(code: number = EXIT.OK): Promise<void> {
     this.#stopping ??= (async () => {
+      this.#bye = true;
       this.state = "stopping";
       this.actor.state = "stopping";
       this.log.info("stopping");
@@ -356,13 +389,13 @@ export class Arbiter {
   async #finishWith(code: number): Promise<void> {
     this.#control?.close();
     this.#watcher?.close();
-    this.#removePidFile();
+    if (this.cfg?.pid_file) removePidFile(this.cfg.pid_file);
     for (const [sig, fn] of this.#listeners) process.off(sig, fn);
     this.state = "closed";
     this.actor.state = "closed";
     setRuntime(null);
     setRelay(null);
-    if (this.#ran) this.log.info(`Bye (exit code ${code})`);
+    if (this.#bye) this.log.info(`Bye (exit code ${code})`);
     this.#finish(code);
     if (this.#exitProcess) process.exit(code);
   }
@@ -394,7 +427,16 @@ export class Arbiter {
           break;
         case "SIGTERM":
         case "SIGQUIT":
+        case "SIGABRT": // the original pulsar stopped gracefully on ABRT
           this.stop();
+          break;
+        case "SIGUSR1":
+          this.log.info("USR1: no log file to reopen: pulsar logs to stdout and stderr (rotate with copytruncate)");
+          break;
+        case "SIGUSR2":
+          this.log.warn(
+            "USR2: upgrading the binary on the fly is not supported; HUP (or pulsar reload) reloads the workers",
+          );
           break;
         case "SIGHUP":
           if (this.state === "running") this.reload();
@@ -428,20 +470,31 @@ export class Arbiter {
     this.log.info(`watching ${resolve(dir)} for changes`);
   }
 
-  #writePidFile(): void {
-    const path = this.cfg.pid_file || process.env.PULSAR_PID_FILE;
-    if (!path) return;
-    this.cfg.pid_file = resolve(path);
-    writeFileSync(this.cfg.pid_file, `${process.pid}\n`);
+  /** The pid file this arbiter writes, as given ("" for none); a daemon always has one. */
+  #pidFile(): string {
+    const given = this.cfg.pid_file || process.env.PULSAR_PID_FILE || "";
+    return given || (this.cfg.daemon ? daemonPidFile(this.cfg) : "");
   }
 
-  #removePidFile(): void {
-    const path = this.cfg?.pid_file;
-    if (!path) return;
-    try {
-      if (readFileSync(path, "utf8").trim() === String(process.pid)) unlinkSync(path);
-    } catch {}
+  /**
+   * Another live arbiter behind our pid file, or on the control socket beside it: refuse to start,
+   * before anything binds or spawns and before --daemon detaches (as gunicorn does). Taking them
+   * over would leave it running but unreachable, and `pulsar stop -p` would stop it instead of us.
+   * A stale pid file (its process is gone) is replaced as usual.
+   */
+  async #refuseSecondArbiter(pidFile: string): Promise<void> {
+    const pid = pidFile ? runningArbiter(resolve(pidFile)) : 0;
+    if (pid) throw new BootError(alreadyRunning(`as pid ${pid}`, pidFile));
+    if (!pidFile && !this.cfg.control_socket) return; // the shared default socket: warned about later
+    const sock = controlPath({ ...this.cfg, pid_file: pidFile });
+    if (await controlAnswers(sock)) throw new BootError(alreadyRunning(`on ${sock}`, pidFile));
   }
+}
+
+/** The one line of a refused second arbiter. */
+function alreadyRunning(where: string, pidFile: string): string {
+  const file = pidFile ? ` (pid file ${pidFile})` : "";
+  return `already running ${where}${file}; stop it first, or use another ${pidFile ? "--pid-file" : "--control-socket"}`;
 }
 
 function pickHooks(obj: Record<string, unknown>): Hooks {

@@ -23,12 +23,8 @@ type Handler = (cmd: string, args: unknown[]) => Promise<unknown>;
 /** Serve `handler` on the socket at `path`; returns null when a live arbiter already holds it. */
 export async function listenControl(path: string, handler: Handler): Promise<{ close(): void } | null> {
   if (existsSync(path)) {
-    try {
-      await controlRequest(path, "ping", [], 500);
-      return null;
-    } catch {
-      unlinkSync(path); // stale: its arbiter died without cleaning up
-    }
+    if (await controlAnswers(path)) return null;
+    unlinkSync(path); // stale: its arbiter died without cleaning up
   }
   const buffers = new WeakMap<object, string>();
   const listener = Bun.listen({
@@ -66,6 +62,15 @@ export async function listenControl(path: string, handler: Handler): Promise<{ c
       } catch {}
     },
   };
+}
+
+/** Does a live arbiter answer on the socket at `path`? A stale socket file does not. */
+export async function controlAnswers(path: string, timeout = 500): Promise<boolean> {
+  if (!existsSync(path)) return false;
+  return controlRequest(path, "ping", [], timeout).then(
+    () => true,
+    () => false,
+  );
 }
 
 /** Ask the arbiter behind `path` to run `cmd`; rejects with ControlError when nobody answers. */

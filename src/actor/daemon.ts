@@ -28,9 +28,14 @@ const READY_WITHIN_MS = 60_000;
 /** How much of the daemon's log a failed boot shows. */
 const LOG_LINES = 20;
 
+/** The pid file a daemon writes: the setting, else `pulsar.pid` in the current folder. */
+export function daemonPidFile(cfg: Pick<GlobalSettings, "pid_file">): string {
+  return resolve(cfg.pid_file || "pulsar.pid");
+}
+
 /** In the launcher: start the daemon, wait until it is ready (or failed), and exit. */
 export async function daemonize(cfg: GlobalSettings): Promise<never> {
-  const pidFile = resolve(cfg.pid_file || "pulsar.pid");
+  const pidFile = daemonPidFile(cfg);
   const logFile = `${pidFile.replace(/\.pid$/, "")}.log`;
   const out = openSync(logFile, "a");
   const logStart = fstatSync(out).size;

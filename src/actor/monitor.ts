@@ -89,6 +89,7 @@ export class Monitor {
     this.state = "starting";
     this.actor.state = "starting";
     await runHook(this.hooks, "monitor_start", this.log, [this]);
+    if (this.state !== "starting") return; // stopped during the hook
     this.#sweep = setInterval(() => this.murderWorkers(), 250);
     this.#sweep.unref();
     if (this.app.startsOneFirst(this.cfg) && this.target > 1) {
@@ -98,6 +99,7 @@ export class Monitor {
       this.#limit = Number.POSITIVE_INFINITY;
     }
     await this.#untilBooted();
+    if (this.state !== "starting") return; // stopped while booting: no respawn to the target
     this.state = "running";
     this.actor.state = "running";
     this.#up.resolve();
@@ -144,7 +146,8 @@ export class Monitor {
     const first = index === 1;
     w.ready.then(
       (info) => {
-        this.app.workerReady(this, info, first);
+        // A worker that comes up while the pool stops must not announce a server ("listening on").
+        if (this.state !== "stopping" && this.state !== "closed") this.app.workerReady(this, info, first);
         this.#checkBooted();
       },
       () => {},

@@ -82,7 +82,7 @@ export async function runWorker(
   let beat: Timer | undefined;
 
   const actor: Actor = new Actor(identity.aid, identity.name, cfg, {
-    info: () => ({ ...actor.describe(), ...(info() ?? {}) }),
+    info: () => describe(),
     stop: () => stop(),
     configSet: (name, value) => name === "log_level" && setLogLevel(String(value)),
   });
@@ -94,6 +94,13 @@ export async function runWorker(
       actor.log.error(`hook worker_info failed: ${(err as Error).message}`);
       return undefined;
     }
+  };
+  // What the worker_info hook returns goes under `extra`, beside what the app keeps in
+  // actor.extra: the one place `pulsar info` (its EXTRA column) and the heartbeats look.
+  const extra = (): Record<string, unknown> => ({ ...actor.extra, ...(info() ?? {}) });
+  const describe = (): Record<string, unknown> => {
+    const more = extra();
+    return { ...actor.describe(), ...(Object.keys(more).length ? { extra: more } : {}) };
   };
   installCommands(actor, kind ? kind.commands : app?.options.commands);
   const mailbox = new Mailbox(
@@ -122,10 +129,11 @@ export async function runWorker(
     setProcessTitle(`${global.process_name}: ${identity.name}`, host.kind === "thread");
   }
   if (host.kind === "process") {
-    // Ctrl-C reaches the whole process group: the arbiter decides, not us.
-    for (const sig of ["SIGINT", "SIGHUP", "SIGTTIN", "SIGTTOU"] as const) process.on(sig, () => {});
-    process.on("SIGTERM", () => stop());
-    process.on("SIGQUIT", () => stop());
+    // Ctrl-C reaches the whole process group: the arbiter decides, not us. So may logrotate's
+    // USR1 (and a stray USR2), which would otherwise kill every worker at once.
+    for (const sig of ["SIGINT", "SIGHUP", "SIGTTIN", "SIGTTOU", "SIGUSR1", "SIGUSR2"] as const)
+      process.on(sig, () => {});
+    for (const sig of ["SIGTERM", "SIGQUIT", "SIGABRT"] as const) process.on(sig, () => stop());
   }
 
   const graceMs = Math.max(0, cfg.exit_timeout ?? 5) * 1000;
@@ -192,7 +200,7 @@ export async function runWorker(
     uptime: actor.uptime,
     requests: actor.requests,
     connections: actor.connections,
-    extra: { ...actor.extra, ...(info() ?? {}) },
+    extra: extra(),
   });
   beat = setInterval(() => mailbox.post({ t: "beat", stats: stats() }), every);
   if (host.kind === "inline") beat.unref();

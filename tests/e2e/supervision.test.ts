@@ -4,11 +4,11 @@
  * hooks, titles and the control commands.
  */
 import { describe, expect, it } from "bun:test";
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { controlRequest } from "../../src/actor/control.ts";
 import type { PulsarError } from "../../src/errors.ts";
-import { alive, FIXTURES, Proc, tempDir, until } from "../helpers/proc.ts";
+import { alive, childrenOf, FIXTURES, freePort, Proc, tempDir, until } from "../helpers/proc.ts";
 
 const quiet = ["--log-level", "warn"];
 /** `pulsar run philosophers` from the binary, with its pid file (and control socket) in `dir`. */
@@ -202,8 +202,17 @@ describe("hooks", () => {
         return false;
       }
     });
-    const tree = (await controlRequest(join(dir.path, "a.sock"), "info")) as Tree;
-    expect(tree.monitors[0]?.workers[0]).toMatchObject({ hooked: true });
+    // What worker_info returns joins the app's own extra (the philosopher's seat), where
+    // `pulsar info` shows it.
+    await using json = await Proc.binary(["info", "--json", "--pid-file", pid]);
+    expect(await json.exitCode(20_000)).toBe(0);
+    const tree = JSON.parse(json.output) as Tree;
+    const workers = tree.monitors[0]?.workers ?? [];
+    expect(workers.map((w) => w.extra?.number).sort()).toEqual([1, 2]);
+    for (const w of workers) expect(w.extra).toMatchObject({ hooked: true });
+    await using table = await Proc.binary(["info", "--pid-file", pid]);
+    expect(await table.exitCode(20_000)).toBe(0);
+    expect(table.output).toMatch(/philosophers worker 1 .*number=1 eaten=\d+ hooked=true/);
     arb.signal("SIGTERM");
     expect(await arb.exitCode(15_000)).toBe(0);
     const lines = readFileSync(log, "utf8").trim().split("\n");
@@ -317,5 +326,160 @@ describe("the worker guard", () => {
     expect(await stray.exitCode(10_000)).toBe(3);
     expect(stray.output).toContain("no IPC channel");
     expect(stray.children()).toEqual([]);
+  });
+});
+
+describe("one arbiter per pid file", () => {
+  /** `pulsar stop` and an exit code, for the pid file at `pid`. */
+  const stop = async (pid: string) => {
+    await using p = await Proc.binary(["stop", "--pid-file", pid]);
+    return await p.exitCode(20_000);
+  };
+
+  it("refuses a second arbiter with the same pid file, before it binds or spawns, and keeps the first one's", async () => {
+    using dir = tempDir();
+    const pid = join(dir.path, "a.pid");
+    await using first = await philosophers(dir.path, 1);
+    await first.waitChildren(1);
+    await until(() => controlRequest(join(dir.path, "a.sock"), "ping").catch(() => null));
+    const port = freePort();
+    await using second = await Proc.binary(["run", "hello", "--bind", `127.0.0.1:${port}`, "--pid-file", pid]);
+    expect(await second.exitCode(20_000)).toBe(3);
+    expect(second.output.trim()).toBe(
+      `pulsar: already running as pid ${first.pid} (pid file ${pid}); stop it first, or use another --pid-file`,
+    );
+    expect(readFileSync(pid, "utf8").trim()).toBe(String(first.pid));
+    expect(await fetch(`http://127.0.0.1:${port}/`).catch(() => null)).toBeNull();
+    expect(await stop(pid)).toBe(0);
+    expect(await first.exitCode(10_000)).toBe(0);
+  });
+
+  it("refuses one whose control socket another arbiter answers on, though its pid file is gone", async () => {
+    using dir = tempDir();
+    const pid = join(dir.path, "a.pid");
+    await using first = await philosophers(dir.path, 1);
+    await first.waitChildren(1);
+    await until(() => controlRequest(join(dir.path, "a.sock"), "ping").catch(() => null));
+    const { unlinkSync } = await import("node:fs");
+    unlinkSync(pid);
+    await using second = await Proc.binary(["run", "hello", "--bind", "127.0.0.1:0", "--pid-file", pid]);
+    expect(await second.exitCode(20_000)).toBe(3);
+    expect(second.output).toContain(`pulsar: already running on ${join(dir.path, "a.sock")} (pid file ${pid})`);
+    expect(existsSync(pid)).toBe(false);
+    expect(first.proc.exitCode).toBeNull();
+  });
+
+  it("refuses a second --daemon in the same folder before it detaches; pulsar stop still reaches the first", async () => {
+    using dir = tempDir();
+    const pidFile = join(dir.path, "pulsar.pid");
+    const [p1, p2] = [freePort(), freePort()];
+    const daemon = { pid: 0 };
+    try {
+      await using launcher = await Proc.binary(
+        ["run", "hello", "--daemon", "--bind", `127.0.0.1:${p1}`, "-w", "2", ...quiet],
+        { cwd: dir.path },
+      );
+      expect(await launcher.exitCode(70_000)).toBe(0);
+      daemon.pid = Number(readFileSync(pidFile, "utf8"));
+      await using again = await Proc.binary(["run", "hello", "--daemon", "--bind", `127.0.0.1:${p2}`, ...quiet], {
+        cwd: dir.path,
+      });
+      expect(await again.exitCode(20_000)).toBe(3);
+      expect(again.output.trim()).toBe(
+        `pulsar: already running as pid ${daemon.pid} (pid file ${pidFile}); stop it first, or use another --pid-file`,
+      );
+      expect(readFileSync(pidFile, "utf8").trim()).toBe(String(daemon.pid));
+      expect(await fetch(`http://127.0.0.1:${p2}/`).catch(() => null)).toBeNull();
+      expect((await fetch(`http://127.0.0.1:${p1}/`)).status).toBe(200);
+      expect(await stop(pidFile)).toBe(0);
+      await until(() => !alive(daemon.pid), 10_000);
+    } finally {
+      // The first daemon, and a second one if it was let in (it took the pid file).
+      const taken = existsSync(pidFile) ? Number(readFileSync(pidFile, "utf8")) : 0;
+      for (const d of new Set([daemon.pid, taken]))
+        if (d && alive(d)) for (const p of [d, ...childrenOf(d)]) process.kill(p, "SIGKILL");
+    }
+  });
+
+  it("replaces a stale pid file: a dead pid, or a live process that is no arbiter", async () => {
+    using dir = tempDir();
+    const pid = join(dir.path, "a.pid");
+    for (const stale of [2 ** 22 + 1, process.pid]) {
+      writeFileSync(pid, `${stale}\n`);
+      await using arb = await Proc.run("hello", dir.path, "--workers", "1");
+      await arb.url();
+      await until(() => readFileSync(pid, "utf8").trim() === String(arb.pid));
+      arb.signal("SIGTERM");
+      expect(await arb.exitCode()).toBe(0);
+    }
+  });
+});
+
+describe("signals that do not stop", () => {
+  it("logs USR1 and USR2 and keeps serving with the same workers, which ignore them too; ABRT stops gracefully", async () => {
+    using dir = tempDir();
+    await using arb = await Proc.run("hello", dir.path, "--workers", "2");
+    const url = await arb.url();
+    const workers = await arb.waitChildren(2);
+    await arb.waitFor(/arbiter ready/);
+    arb.signal("SIGUSR1");
+    await arb.waitFor(/USR1: no log file to reopen/);
+    arb.signal("SIGUSR2");
+    await arb.waitFor(/USR2: upgrading the binary on the fly is not supported/);
+    for (const w of workers) {
+      process.kill(w, "SIGUSR1");
+      process.kill(w, "SIGUSR2");
+    }
+    // A signal's default action kills on delivery: after a round trip through every worker
+    // (info asks each one), one it would have killed is gone.
+    await controlRequest(join(dir.path, "a.sock"), "info");
+    for (const w of workers) expect(alive(w)).toBe(true);
+    const res = await fetch(url);
+    expect(res.status).toBe(200);
+    expect(await res.text()).toBe("Hello World!\n");
+    expect(arb.children()).toEqual(workers);
+    expect(arb.output).not.toContain("died");
+    arb.signal("SIGABRT");
+    expect(await arb.exitCode()).toBe(0);
+    expect(arb.output.trimEnd().split("\n").at(-1)).toContain("Bye (exit code 0)");
+    for (const w of workers) await until(() => !alive(w), 3000);
+  });
+});
+
+describe("stopping while booting", () => {
+  it("stops in order on TERM while a worker is still booting: no listening line after stopping, and a Bye", async () => {
+    using dir = tempDir();
+    const log = join(dir.path, "hooks.log");
+    const [bootGate, stopGate] = [join(dir.path, "boot"), join(dir.path, "stop")];
+    const pid = join(dir.path, "a.pid");
+    await using arb = await Proc.binary(
+      ["run", "--config", join(FIXTURES, "config/stop-while-booting.ts"), "--pid-file", pid, "--log-level", "info"],
+      { env: { HOOKS_LOG: log, BOOT_GATE: bootGate, STOP_GATE: stopGate } },
+    );
+    await until(() => existsSync(log) && readFileSync(log, "utf8").includes("worker_start"));
+    arb.signal("SIGTERM");
+    await arb.waitFor(/stopping/);
+    await until(() => readFileSync(log, "utf8").includes("monitor_stopping"));
+    // The worker comes up while the stop is under way (held in monitor_stopping): the
+    // arbiter has its ready message once the control socket shows it running.
+    writeFileSync(bootGate, "");
+    await until(async () => {
+      const tree = (await controlRequest(join(dir.path, "a.sock"), "info")) as Tree;
+      return tree.monitors[0]?.workers[0]?.state === "running";
+    });
+    writeFileSync(stopGate, "");
+    expect(await arb.exitCode()).toBe(0);
+    expect(arb.output).not.toContain("listening on");
+    expect(arb.output).not.toContain("arbiter ready");
+    expect(arb.output.trimEnd().split("\n").at(-1)).toContain("Bye (exit code 0)");
+    expect(arb.children()).toEqual([]);
+  });
+});
+
+describe("on_config", () => {
+  it("exits with code 2 and one line when it vetoes every app, spawning nothing", async () => {
+    await using arb = await Proc.binary(["run", "--config", join(FIXTURES, "config/veto-all.ts"), ...quiet]);
+    expect(await arb.exitCode(20_000)).toBe(2);
+    expect(arb.output.trim()).toBe("pulsar: on_config vetoed hello, echo: no app is left to run");
   });
 });
