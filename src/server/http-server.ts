@@ -5,7 +5,9 @@
  * gracefully: while draining every response says `Connection: close`, so
  * keep-alive clients move to the other workers without a failed request.
  * Apps always see an absolute URL, and an `Expect: 100-continue` request
- * answered without reading its body closes its connection (see below).
+ * answered without reading its body closes its connection (see below). In a
+ * Worker thread each handler starts on the next turn, so a thread that dies
+ * under a request drops it instead of answering 204 (see `nextTurn`).
  */
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import type { Server, ServerWebSocket, WebSocketHandler } from "bun";
@@ -83,7 +85,7 @@ export class HttpServer extends Application {
   override async serve(actor: Actor, cfg: AppSettings): Promise<WorkerBody> {
     const app: Servable = toServable(await this.handler(cfg, actor));
     let draining = false;
-    const fetch = (req: Request, server: Server<unknown>) => {
+    const handle = (req: Request, server: Server<unknown>) => {
       actor.countRequest();
       if (app.absoluteUrl && isRelative(req)) [req, server] = withAbsoluteUrl(req, server);
       const res = app.fetch(req, server);
@@ -91,6 +93,7 @@ export class HttpServer extends Application {
       const close = (r: Response | undefined) => (draining || !req.bodyUsed ? closing(r) : r);
       return res instanceof Promise ? res.then(close) : close(res);
     };
+    const fetch = Bun.isMainThread ? handle : nextTurn(handle);
     const tls = cfg.cert_file
       ? { cert: readFileSync(cfg.cert_file, "utf8"), key: readFileSync(cfg.key_file, "utf8") }
       : undefined;
@@ -139,6 +142,32 @@ export class HttpServer extends Application {
       },
     };
   }
+}
+
+type Fetch = (req: Request, server: Server<unknown>) => Response | undefined | Promise<Response | undefined>;
+
+/**
+ * `fetch`, run on the next turn of the event loop. When a Worker thread ends
+ * (process.exit in a handler, or the arbiter terminating a silent one) while
+ * Bun is dispatching a request to JavaScript, Bun answers that request
+ * `204 No Content`, and the client takes a lost request for a success
+ * (Bun 1.4.4). Requests that are merely awaiting lose their connection
+ * instead, as they do when a worker process dies. Bun drains microtasks
+ * within the dispatch, so a promise is not enough: the handler runs from
+ * setImmediate, outside it. Only threads pay this (one timer turn a
+ * request); a dying process takes its sockets with it.
+ */
+function nextTurn(fetch: Fetch): Fetch {
+  return (req, server) =>
+    new Promise((resolve, reject) =>
+      setImmediate(() => {
+        try {
+          resolve(fetch(req, server));
+        } catch (err) {
+          reject(err);
+        }
+      }),
+    );
 }
 
 /** `handler`, keeping `sockets` to the websockets now open. */
